@@ -1,0 +1,14 @@
+// Subcommands of the `cairn` binary. Each registers its flags on the CLI11 app
+// and returns the callback state; main() runs the chosen one.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace cairn::cmd {
+
+// `cairn render CHART ...`: what `helm template` prints.
+void add_render_command(CLI::App& app, int& exit_code);
+// `cairn template --mode helm|gotpl --data DATA.json FILE`: one template file.
+void add_template_command(CLI::App& app, int& exit_code);
+
+}  // namespace cairn::cmd

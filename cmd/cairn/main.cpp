@@ -1,0 +1,20 @@
+// cairn: the cluster-stack lifecycle operator. main() only parses the command
+// line and dispatches to a subcommand (one file per subcommand).
+#include <CLI/CLI.hpp>
+
+#include "cmd/cairn/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cairn - cluster-stack lifecycle operator for Cluster API", "cairn"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("cairn ") + CAIRN_VERSION);
+  int exit_code = 0;
+  cairn::cmd::add_render_command(app, exit_code);
+  cairn::cmd::add_template_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
