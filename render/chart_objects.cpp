@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include "render/codec.h"
 #include "render/detail/chart_internal.h"
@@ -152,20 +153,15 @@ class FilesObject final : public Object {
     return nullptr;
   }
 
-  std::string format(bool) const override {
-    std::string out = "map[";
-    bool first = true;
-    for (const auto& [k, v] : *files_) {
-      if (!first) out += ' ';
-      first = false;
-      out += k + ":[";
-      for (std::size_t i = 0; i < v.size(); ++i) {
-        if (i > 0) out += ' ';
-        out += std::to_string(static_cast<unsigned char>(v[i]));
-      }
-      out += ']';
-    }
-    return out + "]";
+  std::string format(bool) const override { return go_format_value(*container()); }
+
+  // The map[string][]byte itself, built on first use (range, len, index, %v).
+  const Value* container() const override {
+    std::call_once(container_once_, [this] {
+      container_ = Value::new_map("[]uint8");
+      for (const auto& [k, v] : *files_) container_.map().items[k] = bytes_value(v);
+    });
+    return &container_;
   }
 
   // encoding/json writes []byte as base64.
@@ -226,6 +222,8 @@ class FilesObject final : public Object {
 
   std::shared_ptr<const FileMap> files_;
   Func get_, get_bytes_, glob_, lines_, as_config_, as_secrets_;
+  mutable std::once_flag container_once_;
+  mutable Value container_;
 };
 
 // chartutil.VersionSet: []string with Has.
@@ -247,10 +245,12 @@ class VersionSetObject final : public Object {
     return name == "Has" ? &has_ : nullptr;
   }
   std::string format(bool) const override { return go_list_format(versions_); }
-  Value to_data() const override { return Value::string_list(versions_); }
+  Value to_data() const override { return list_; }
+  const Value* container() const override { return &list_; }
 
  private:
   std::vector<std::string> versions_;
+  Value list_ = Value::string_list(versions_);
   Func has_;
 };
 

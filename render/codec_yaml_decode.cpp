@@ -171,7 +171,7 @@ void YamlConverter::merge_into(MapData& out, const YAML::Node& value, int depth)
 
 void YamlConverter::fill_map(MapData& out, const YAML::Node& node, int depth) {
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;
     count_node();
     const bool is_merge = key.IsScalar() && key.Scalar() == "<<" &&
                           (key.Tag() == "?" || short_tag(key.Tag()) == "!!merge");

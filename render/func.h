@@ -119,6 +119,11 @@ class Object {
   // A method that takes arguments (or none). nullptr when there is none.
   // The returned Func's impl receives the converted arguments.
   virtual const Func* method(std::string_view name) const { (void)name; return nullptr; }
+  // The Go map or slice that a named map/slice type is (helm's engine.files
+  // is a map[string][]byte, chartutil.VersionSet a []string): range, len,
+  // index and truthiness use it. nullptr for structs. The pointer stays valid
+  // as long as the object.
+  virtual const Value* container() const { return nullptr; }
   // fmt's %v (and %s) text: a Stringer's String(), else Go's struct form
   // "{a b}" (with `plus`: "{A:a B:b}").
   virtual std::string format(bool plus) const = 0;

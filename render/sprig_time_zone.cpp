@@ -116,6 +116,11 @@ bool tz_rule(std::string_view& s, TzRule& r) {
   return tz_offset(s, r.time);
 }
 
+// Go's wrapping int64 addition (extreme times must not be C++ overflow).
+std::int64_t wadd(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
 bool leap(std::int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
 
 // tzruleTime: seconds after the start of `year` (local time at offset `off`).
@@ -193,13 +198,14 @@ bool tzset(std::string_view s, std::int64_t last_tx, std::int64_t sec, Location:
     std::swap(std_is_dst, dst_is_dst);
   }
   if (ysec < start) {
-    out = {Zone{std_name, static_cast<int>(std_off), std_is_dst}, year_start, start + year_start};
+    out = {Zone{std_name, static_cast<int>(std_off), std_is_dst}, year_start,
+           wadd(start, year_start)};
   } else if (ysec >= end) {
-    out = {Zone{std_name, static_cast<int>(std_off), std_is_dst}, end + year_start,
-           year_start + 365 * kSecondsPerDay};
+    out = {Zone{std_name, static_cast<int>(std_off), std_is_dst}, wadd(end, year_start),
+           wadd(year_start, 365 * kSecondsPerDay)};
   } else {
-    out = {Zone{dst_name, static_cast<int>(dst_off), dst_is_dst}, start + year_start,
-           end + year_start};
+    out = {Zone{dst_name, static_cast<int>(dst_off), dst_is_dst}, wadd(start, year_start),
+           wadd(end, year_start)};
   }
   return true;
 }

@@ -19,6 +19,13 @@ void sprig_def(FuncMap& funcs, const std::string& name, std::vector<Param> param
 
 std::string sprig_strval(const Value& v) {
   if (v.is_string()) return v.as_string();
+  // sprig's strval: a []byte is its bytes as text.
+  if (v.is_list() && v.list_ptr() && v.list().elem_type == "uint8") {
+    std::string bytes;
+    bytes.reserve(v.list().items.size());
+    for (const Value& b : v.list().items) bytes.push_back(static_cast<char>(b.as_uint()));
+    return bytes;
+  }
   // Objects print through their Stringer (format), everything else via %v.
   return go_format_value(v);
 }

@@ -138,6 +138,9 @@ Result<std::int64_t> index_arg(const Value& index0, std::int64_t cap) {
 Result<Value> builtin_index(CallContext&, std::vector<Value>& args) {
   Value item = indirect_interface(args[0]);
   if (item.is_invalid()) return make_error("index of untyped nil");
+  if (item.is_object()) {
+    if (const Value* c = item.object().container()) item = *c;  // named map/slice types
+  }
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (item.is_nil()) return make_error("index of nil pointer");
     switch (item.kind()) {
@@ -224,7 +227,8 @@ Result<Value> builtin_slice(CallContext&, std::vector<Value>& args) {
 }
 
 Result<Value> builtin_len(CallContext&, std::vector<Value>& args) {
-  const Value& v = args[0];
+  const Value* container = args[0].is_object() ? args[0].object().container() : nullptr;
+  const Value& v = container ? *container : args[0];
   switch (v.kind()) {
     case Kind::Nil: return make_error("len of nil pointer");
     // Go's len calls Type() on the zero Value and panics with this text.

@@ -228,6 +228,9 @@ class Exec final : public CallContext {
     std::size_t outer = vars_.size();
     Value val;
     if (!eval_pipeline(dot, r->pipe.get(), val)) return Flow::Fail;
+    if (val.is_object()) {
+      if (const Value* c = val.object().container()) val = *c;  // named map/slice types
+    }
     std::size_t mark = vars_.size();
     Flow f = Flow::Ok;
     bool iterated = false;

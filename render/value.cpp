@@ -202,6 +202,7 @@ bool Value::truthy() const {
     case Kind::Map:
       return ptr_ && !map().items.empty();
     case Kind::Object:
+      if (const Value* c = object().container()) return c->truthy();
       return true;
   }
   return false;
