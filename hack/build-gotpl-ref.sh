@@ -18,6 +18,8 @@ src="$build/tools/gotpl-ref-src"
 rm -rf "$src"
 mkdir -p "$src" "$build/tools"
 cp "$ref"/*.go "$ref"/build.sh "$src"/
+# Our in-process benchmark loop (bench/gotpl-ref/), so both renderers are timed on the same work.
+cp "$here"/bench/gotpl-ref/*.go "$src"/
 sh "$src/build.sh" >/dev/null
 mv "$src/bin/gotpl-ref" "$build/tools/gotpl-ref"
 rm -rf "$src"

@@ -10,6 +10,7 @@
 
 #include "render/codec.h"
 #include "render/detail/chart_internal.h"
+#include "render/detail/gofmt_unicode.h"
 #include "render/funcmap.h"
 #include "render/gofmt.h"
 
@@ -446,43 +447,6 @@ Value strings_or_nil(const std::vector<std::string>& items) {
   return items.empty() ? Value::nil_list("string") : Value::string_list(items);
 }
 
-// Appends a UTF-8 encoding of r.
-void append_rune(std::string& out, std::uint32_t r) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
-}
-
-// Decodes one rune; invalid sequences give U+FFFD and consume one byte.
-std::uint32_t decode_rune(std::string_view s, std::size_t& i) {
-  const auto c0 = static_cast<unsigned char>(s[i]);
-  if (c0 < 0x80) return s[i++], c0;
-  const std::size_t n = c0 >= 0xF0 && c0 < 0xF5 ? 4 : c0 >= 0xE0 ? 3 : c0 >= 0xC2 ? 2 : 0;
-  if (n == 0 || c0 >= 0xF5 || i + n > s.size()) return ++i, 0xFFFD;
-  std::uint32_t r = c0 & (0x7F >> n);
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto c = static_cast<unsigned char>(s[i + k]);
-    if ((c & 0xC0) != 0x80) return ++i, 0xFFFD;
-    r = (r << 6) | (c & 0x3F);
-  }
-  const std::uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (r < min[n] || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return ++i, 0xFFFD;
-  i += n;
-  return r;
-}
-
 // unicode.IsSpace.
 bool is_go_space(std::uint32_t r) {
   switch (r) {
@@ -525,7 +489,7 @@ std::string sanitize_text(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    const std::uint32_t r = decode_rune(s, i);
+    const std::uint32_t r = next_rune(s, i);
     if (is_go_space(r)) {
       out += ' ';
     } else if (is_go_print(r)) {

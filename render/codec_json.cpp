@@ -7,12 +7,13 @@
 
 #include "render/codec.h"
 #include "render/detail/codec_util.h"
+#include "render/detail/gofmt_unicode.h"
 
 namespace cairn::render {
 namespace {
 
-using detail::codec_append_utf8;
-using detail::codec_decode_rune;
+using detail::append_rune;
+using detail::decode_rune;
 
 // Nesting deeper than this is refused (codec.h); for encoding it also stops
 // self-referencing maps, which Go reports as a cycle.
@@ -79,15 +80,15 @@ void JsonWriter::write_string(std::string_view s) {
       ++i;
       continue;
     }
-    detail::Rune r = codec_decode_rune(s, i);
-    if (r.r == 0xFFFD && r.size == 1) {
+    detail::DecodedRune r = decode_rune(s, i);
+    if (r.rune == 0xFFFD && r.width == 1) {
       out_ += "\\ufffd";
-    } else if (r.r == 0x2028 || r.r == 0x2029) {
-      out_ += r.r == 0x2028 ? "\\u2028" : "\\u2029";
+    } else if (r.rune == 0x2028 || r.rune == 0x2029) {
+      out_ += r.rune == 0x2028 ? "\\u2028" : "\\u2029";
     } else {
-      out_.append(s.substr(i, static_cast<std::size_t>(r.size)));
+      out_.append(s.substr(i, static_cast<std::size_t>(r.width)));
     }
-    i += static_cast<std::size_t>(r.size);
+    i += static_cast<std::size_t>(r.width);
   }
   out_.push_back('"');
 }
@@ -233,7 +234,7 @@ std::string quote_char(unsigned char c) {
         // string(byte) is the rune U+00XX; C1 controls, NBSP and SHY are not printable.
         body = std::string("\\u00") + kHex[c >> 4] + kHex[c & 0xF];
       } else if (c >= 0x80) {
-        codec_append_utf8(body, c);
+        append_rune(body, c);
       } else {
         body = std::string(1, static_cast<char>(c));
       }
@@ -458,13 +459,13 @@ Result<std::string> JsonParser::parse_string() {
     }
     if (c < 0x20) return tl::unexpected(syntax("in string literal"));
     if (c >= 0x80) {
-      detail::Rune r = codec_decode_rune(s_, pos_);
-      if (r.r == 0xFFFD && r.size == 1) {
-        codec_append_utf8(out, 0xFFFD);
+      detail::DecodedRune r = decode_rune(s_, pos_);
+      if (r.rune == 0xFFFD && r.width == 1) {
+        append_rune(out, 0xFFFD);
       } else {
-        out.append(s_.substr(pos_, static_cast<std::size_t>(r.size)));
+        out.append(s_.substr(pos_, static_cast<std::size_t>(r.width)));
       }
-      pos_ += static_cast<std::size_t>(r.size);
+      pos_ += static_cast<std::size_t>(r.width);
       continue;
     }
     if (c != '\\') {
@@ -507,7 +508,7 @@ Result<std::string> JsonParser::parse_string() {
             r = 0xFFFD;
           }
         }
-        codec_append_utf8(out, r);
+        append_rune(out, r);
         break;
       }
       default:

@@ -16,6 +16,7 @@
 
 #include "render/codec.h"
 #include "render/detail/codec_util.h"
+#include "render/detail/gofmt_unicode.h"
 
 namespace cairn::render {
 namespace {
@@ -384,7 +385,7 @@ std::string TomlParser::basic_string(bool multiline) {
           r = r * 16 + static_cast<char32_t>(d);
         }
         pos_ += n;
-        detail::codec_append_utf8(out, r);
+        detail::append_rune(out, r);
         break;
       }
       default:

@@ -1,6 +1,9 @@
 // Helpers shared by the JSON, YAML and TOML codecs: see detail/codec_util.h.
 #include "render/detail/codec_util.h"
 
+#include "render/detail/gofmt_strconv.h"
+#include "render/detail/gofmt_unicode.h"
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -10,79 +13,18 @@
 
 namespace cairn::render::detail {
 
-Rune codec_decode_rune(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return {b0, 1};
-  const std::size_t left = s.size() - i;
-  auto cont = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  auto is_cont = [&](std::size_t k) { return k < left && (cont(k) & 0xC0) == 0x80; };
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    if (!is_cont(1)) return {0xFFFD, 1};
-    return {static_cast<char32_t>(((b0 & 0x1F) << 6) | (cont(1) & 0x3F)), 2};
-  }
-  if (b0 >= 0xE0 && b0 <= 0xEF) {
-    if (!is_cont(1) || !is_cont(2)) return {0xFFFD, 1};
-    // Go's accept ranges: E0 needs A0..BF (no overlongs), ED needs 80..9F (no surrogates).
-    if (b0 == 0xE0 && cont(1) < 0xA0) return {0xFFFD, 1};
-    if (b0 == 0xED && cont(1) > 0x9F) return {0xFFFD, 1};
-    char32_t r = ((b0 & 0x0F) << 12) | ((cont(1) & 0x3F) << 6) | (cont(2) & 0x3F);
-    return {r, 3};
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    if (!is_cont(1) || !is_cont(2) || !is_cont(3)) return {0xFFFD, 1};
-    if (b0 == 0xF0 && cont(1) < 0x90) return {0xFFFD, 1};
-    if (b0 == 0xF4 && cont(1) > 0x8F) return {0xFFFD, 1};
-    char32_t r = ((b0 & 0x07) << 18) | ((cont(1) & 0x3F) << 12) | ((cont(2) & 0x3F) << 6) |
-                 (cont(3) & 0x3F);
-    return {r, 4};
-  }
-  return {0xFFFD, 1};
-}
-
-void codec_append_utf8(std::string& out, char32_t r) {
-  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = 0xFFFD;
-  if (r < 0x80) {
-    out.push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
-
-bool codec_valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    Rune r = codec_decode_rune(s, i);
-    if (r.r == 0xFFFD && r.size == 1) return false;
-    i += static_cast<std::size_t>(r.size);
-  }
-  return true;
-}
-
 std::string codec_sanitize_utf8(std::string_view s) {
-  if (codec_valid_utf8(s)) return std::string(s);
+  if (valid_utf8(s)) return std::string(s);
   std::string out;
   out.reserve(s.size() + 8);
   for (std::size_t i = 0; i < s.size();) {
-    Rune r = codec_decode_rune(s, i);
-    if (r.r == 0xFFFD && r.size == 1) {
-      codec_append_utf8(out, 0xFFFD);
+    const DecodedRune r = decode_rune(s, i);
+    if (r.rune == kRuneError && r.width == 1) {
+      append_rune(out, kRuneError);
     } else {
-      out.append(s.substr(i, static_cast<std::size_t>(r.size)));
+      out.append(s.substr(i, static_cast<std::size_t>(r.width)));
     }
-    i += static_cast<std::size_t>(r.size);
+    i += static_cast<std::size_t>(r.width);
   }
   return out;
 }
@@ -209,66 +151,6 @@ bool codec_parse_decimal_float(std::string_view s, double& out) {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// strconv.ParseUint(s, 0, 64) on an unsigned body (no sign): base prefixes
-// 0x, 0o, 0b, a leading 0 meaning octal.
-bool parse_go_uint(std::string_view s, std::uint64_t& out) {
-  if (s.empty()) return false;
-  int base = 10;
-  if (s.size() >= 2 && s[0] == '0') {
-    const char p = static_cast<char>(s[1] | 0x20);
-    if (p == 'x') {
-      base = 16;
-      s.remove_prefix(2);
-    } else if (p == 'o') {
-      base = 8;
-      s.remove_prefix(2);
-    } else if (p == 'b') {
-      base = 2;
-      s.remove_prefix(2);
-    } else {
-      base = 8;
-      s.remove_prefix(1);
-    }
-    if (s.empty()) return false;
-  }
-  std::uint64_t v = 0;
-  for (char c : s) {
-    int digit;
-    if (is_digit(c)) {
-      digit = c - '0';
-    } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
-      digit = (c | 0x20) - 'a' + 10;
-    } else {
-      return false;
-    }
-    if (digit >= base) return false;
-    const auto b = static_cast<std::uint64_t>(base);
-    if (v > (UINT64_MAX - static_cast<std::uint64_t>(digit)) / b) return false;
-    v = v * b + static_cast<std::uint64_t>(digit);
-  }
-  out = v;
-  return true;
-}
-
-// strconv.ParseInt(s, 0, 64).
-bool parse_go_int(std::string_view s, std::int64_t& out) {
-  bool neg = false;
-  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  std::uint64_t u = 0;
-  if (!parse_go_uint(s, u)) return false;
-  if (neg) {
-    if (u > static_cast<std::uint64_t>(INT64_MAX) + 1) return false;
-    out = static_cast<std::int64_t>(0 - u);
-  } else {
-    if (u > static_cast<std::uint64_t>(INT64_MAX)) return false;
-    out = static_cast<std::int64_t>(u);
-  }
-  return true;
-}
 
 // yaml.v2's yamlStyleFloat: ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
 bool yaml_style_float(std::string_view s) {
@@ -426,6 +308,8 @@ YamlResolved codec_yaml_resolve(std::string_view s) {
   std::int64_t i;
   std::uint64_t u;
   double d;
+  // yaml.v2 calls strconv.ParseInt(plain, 0, 64) on the text with every '_'
+  // removed, so the shared parser's underscore rules never come into play.
   if (parse_go_int(plain, i)) {
     set_int(r, i);
   } else if (parse_go_uint(plain, u)) {

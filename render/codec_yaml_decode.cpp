@@ -229,14 +229,13 @@ Error conversion_error(std::string message) {
   return Error{"error converting YAML to JSON: " + std::move(message)};
 }
 
-}  // namespace
-
-Result<Value> yaml_decode(std::string_view text) {
-  if (text.size() > kMaxInput) return make_error("yaml: input larger than 64 MiB");
+// Runs `decode` (which parses and converts YAML text of `size` bytes) and maps
+// every failure to sigs.k8s.io/yaml's "error converting YAML to JSON" error.
+template <typename T, typename F>
+Result<T> guarded_decode(std::size_t size, F&& decode) {
+  if (size > kMaxInput) return make_error("yaml: input larger than 64 MiB");
   try {
-    YAML::Node root = YAML::Load(std::string(text));
-    YamlConverter converter(text.size());
-    return converter.convert(root, 0);
+    return decode();
   } catch (const DecodeError& e) {
     return tl::unexpected(conversion_error(e.message));
   } catch (const YAML::Exception& e) {
@@ -246,22 +245,25 @@ Result<Value> yaml_decode(std::string_view text) {
   }
 }
 
+}  // namespace
+
+Result<Value> yaml_decode(std::string_view text) {
+  return guarded_decode<Value>(text.size(), [&] {
+    YAML::Node root = YAML::Load(std::string(text));
+    YamlConverter converter(text.size());
+    return converter.convert(root, 0);
+  });
+}
+
 Result<std::vector<Value>> yaml_decode_all(std::string_view text) {
-  if (text.size() > kMaxInput) return make_error("yaml: input larger than 64 MiB");
-  try {
+  return guarded_decode<std::vector<Value>>(text.size(), [&] {
     std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
     std::vector<Value> out;
     out.reserve(docs.size());
     YamlConverter converter(text.size());
     for (const YAML::Node& doc : docs) out.push_back(converter.convert(doc, 0));
     return out;
-  } catch (const DecodeError& e) {
-    return tl::unexpected(conversion_error(e.message));
-  } catch (const YAML::Exception& e) {
-    return tl::unexpected(conversion_error(yaml_error(e)));
-  } catch (const std::exception& e) {
-    return tl::unexpected(conversion_error(std::string("yaml: ") + e.what()));
-  }
+  });
 }
 
 }  // namespace cairn::render

@@ -12,6 +12,7 @@
 
 #include "render/codec.h"
 #include "render/detail/codec_util.h"
+#include "render/detail/gofmt_unicode.h"
 #include "render/detail/codec_yaml_emit.h"
 
 namespace cairn::render {
@@ -183,9 +184,9 @@ std::u32string runes(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    detail::Rune r = detail::codec_decode_rune(s, i);
-    out.push_back(r.r);
-    i += static_cast<std::size_t>(r.size);
+    detail::DecodedRune r = detail::decode_rune(s, i);
+    out.push_back(r.rune);
+    i += static_cast<std::size_t>(r.width);
   }
   return out;
 }
@@ -460,10 +461,10 @@ void V2Emitter::write_double(std::string_view v, bool allow_breaks) {
   const bool bom = is_bom_start(v);
   for (std::size_t i = 0; i < v.size();) {
     if (!is_printable(v, i) || bom || is_break(v, i) || v[i] == '"' || v[i] == '\\') {
-      const detail::Rune r = detail::codec_decode_rune(v, i);
-      i += static_cast<std::size_t>(r.size);
+      const detail::DecodedRune r = detail::decode_rune(v, i);
+      i += static_cast<std::size_t>(r.width);
       put('\\');
-      switch (r.r) {
+      switch (r.rune) {
         case 0x00: put('0'); break;
         case 0x07: put('a'); break;
         case 0x08: put('b'); break;
@@ -481,17 +482,17 @@ void V2Emitter::write_double(std::string_view v, bool allow_breaks) {
         case 0x2029: put('P'); break;
         default: {
           int digits;
-          if (r.r <= 0xFF) {
+          if (r.rune <= 0xFF) {
             put('x');
             digits = 2;
-          } else if (r.r <= 0xFFFF) {
+          } else if (r.rune <= 0xFFFF) {
             put('u');
             digits = 4;
           } else {
             put('U');
             digits = 8;
           }
-          for (int k = (digits - 1) * 4; k >= 0; k -= 4) put(kHex[(r.r >> k) & 0xF]);
+          for (int k = (digits - 1) * 4; k >= 0; k -= 4) put(kHex[(r.rune >> k) & 0xF]);
         }
       }
       spaces = false;

@@ -235,6 +235,26 @@ DecodedRune decode_rune(std::string_view s, std::size_t pos) {
   return {r, len};
 }
 
+char32_t next_rune(std::string_view s, std::size_t& pos) {
+  const DecodedRune d = decode_rune(s, pos);
+  pos += static_cast<std::size_t>(d.width);
+  return d.rune;
+}
+
+std::vector<char32_t> to_runes(std::string_view s) {
+  std::vector<char32_t> out;
+  out.reserve(s.size());
+  for (std::size_t pos = 0; pos < s.size();) out.push_back(next_rune(s, pos));
+  return out;
+}
+
+std::string from_runes(const std::vector<char32_t>& runes) {
+  std::string out;
+  out.reserve(runes.size());
+  for (char32_t r : runes) append_rune(out, r);
+  return out;
+}
+
 std::size_t rune_count(std::string_view s) {
   std::size_t count = 0;
   for (std::size_t i = 0; i < s.size(); ++count) {
@@ -247,7 +267,10 @@ std::size_t rune_count(std::string_view s) {
 bool valid_rune(char32_t r) { return r <= kMaxRune && !(r >= 0xD800 && r <= 0xDFFF); }
 
 void append_rune(std::string& out, char32_t r) {
-  if (!valid_rune(r)) r = kRuneError;
+  append_rune_unchecked(out, valid_rune(r) ? r : kRuneError);
+}
+
+void append_rune_unchecked(std::string& out, char32_t r) {
   if (r < 0x80) {
     out.push_back(static_cast<char>(r));
   } else if (r < 0x800) {

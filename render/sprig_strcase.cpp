@@ -34,7 +34,7 @@ Next next_valid(std::string_view s, char32_t prev) {
   std::size_t pos = 0;
   while (pos < s.size()) {
     // A real U+FFFD counts as invalid too, as utf8.RuneError does in Go.
-    char32_t r = decode_rune(s, pos);
+    char32_t r = next_rune(s, pos);
     if (r != kRuneError) return {r, pos};
   }
   return {prev, pos};
@@ -132,7 +132,7 @@ void write_lower(std::string& buf, Word type, std::string_view word, char32_t co
     return;
   }
   for (std::size_t pos = 0; pos < word.size();) {
-    char32_t r = decode_rune(word, pos);
+    char32_t r = next_rune(word, pos);
     if (is_connector(r)) {
       append_rune(buf, connector);
     } else if (uni_is_upper(r)) {
@@ -207,7 +207,7 @@ std::string to_camel_case(std::string_view str) {
   char32_t r0 = 0;
   bool read = false;
   while (pos < str.size()) {
-    r0 = decode_rune(str, pos);
+    r0 = next_rune(str, pos);
     read = true;
     if (!is_connector(r0)) {
       r0 = uni_to_upper(r0);
@@ -221,7 +221,7 @@ std::string to_camel_case(std::string_view str) {
   }
   while (pos < str.size()) {
     const char32_t r1 = r0;
-    r0 = decode_rune(str, pos);
+    r0 = next_rune(str, pos);
     if (is_connector(r0) && is_connector(r1)) {
       append_rune(buf, r1);
       continue;

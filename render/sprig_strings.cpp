@@ -39,7 +39,7 @@ std::string replace_all(std::string_view s, std::string_view old, std::string_vi
     out += repl;
     for (std::size_t pos = 0; pos < s.size();) {
       std::size_t start = pos;
-      decode_rune(s, pos);
+      next_rune(s, pos);
       out += s.substr(start, pos - start);
       out += repl;
     }
@@ -66,7 +66,7 @@ std::vector<std::string> split_n(std::string_view s, std::string_view sep, std::
         break;
       }
       std::size_t start = pos;
-      decode_rune(s, pos);
+      next_rune(s, pos);
       parts.emplace_back(s.substr(start, pos - start));
     }
     return parts;
@@ -100,7 +100,7 @@ std::vector<RuneSpan> rune_spans(std::string_view s) {
   std::vector<RuneSpan> out;
   for (std::size_t pos = 0; pos < s.size();) {
     std::size_t b = pos;
-    char32_t r = decode_rune(s, pos);
+    char32_t r = next_rune(s, pos);
     out.push_back({r, b, pos});
   }
   return out;
@@ -140,7 +140,7 @@ std::string title(std::string_view s) {
   std::string out;
   char32_t prev = ' ';
   for (std::size_t pos = 0; pos < s.size();) {
-    char32_t r = decode_rune(s, pos);
+    char32_t r = next_rune(s, pos);
     append_rune(out, title_separator(prev) ? uni_to_title(r) : r);
     prev = r;
   }

@@ -378,7 +378,7 @@ std::string time_quote(std::string_view s) {
     if (c >= 0x80 || c < ' ') {
       // Go escapes every byte of the (possibly invalid) UTF-8 sequence.
       std::size_t pos = i;
-      char32_t r = decode_rune(s, pos);
+      char32_t r = next_rune(s, pos);
       std::size_t width = pos - i;
       if (r == kRuneError && s.substr(i, 3) != "\xEF\xBF\xBD") width = 1;
       for (std::size_t j = 0; j < width; ++j) {

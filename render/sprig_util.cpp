@@ -356,80 +356,6 @@ double cast_to_float64(const Value& v) {
   }
 }
 
-// ------------------------------------------------------------------ UTF-8
-
-char32_t decode_rune(std::string_view s, std::size_t& pos) {
-  const auto b0 = static_cast<unsigned char>(s[pos]);
-  if (b0 < 0x80) {
-    ++pos;
-    return b0;
-  }
-  int len = 0;
-  char32_t r = 0;
-  char32_t min = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2, r = b0 & 0x1F, min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3, r = b0 & 0x0F, min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4, r = b0 & 0x07, min = 0x10000;
-  } else {
-    ++pos;
-    return kRuneError;
-  }
-  if (pos + static_cast<std::size_t>(len) > s.size()) {
-    ++pos;
-    return kRuneError;
-  }
-  for (int k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[pos + static_cast<std::size_t>(k)]);
-    if ((b & 0xC0) != 0x80) {
-      ++pos;
-      return kRuneError;
-    }
-    r = (r << 6) | (b & 0x3F);
-  }
-  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
-    ++pos;
-    return kRuneError;
-  }
-  pos += static_cast<std::size_t>(len);
-  return r;
-}
-
-void append_rune(std::string& out, char32_t r) {
-  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = kRuneError;
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
-}
-
-std::vector<char32_t> to_runes(std::string_view s) {
-  std::vector<char32_t> out;
-  out.reserve(s.size());
-  for (std::size_t pos = 0; pos < s.size();) out.push_back(decode_rune(s, pos));
-  return out;
-}
-
-std::string from_runes(const std::vector<char32_t>& runes) {
-  std::string out;
-  out.reserve(runes.size());
-  for (char32_t r : runes) append_rune(out, r);
-  return out;
-}
-
 // ------------------------------------------------------------------ Unicode
 
 namespace {
@@ -540,7 +466,7 @@ template <class F>
 std::string map_runes(std::string_view s, F f) {
   std::string out;
   out.reserve(s.size());
-  for (std::size_t pos = 0; pos < s.size();) append_rune(out, f(decode_rune(s, pos)));
+  for (std::size_t pos = 0; pos < s.size();) append_rune(out, f(next_rune(s, pos)));
   return out;
 }
 

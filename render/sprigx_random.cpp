@@ -6,61 +6,11 @@
 #include <climits>
 #include <cstdint>
 
+#include "render/detail/gofmt_unicode.h"
 #include "render/detail/sprigx_common.h"
 
 namespace cairn::render::detail {
 namespace {
-
-// Go's utf8 decoding of one rune at s[i]: returns the code point and advances
-// i; an invalid or truncated sequence yields U+FFFD and consumes one byte.
-char32_t decode_rune(std::string_view s, std::size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  }
-  std::size_t len = 0;
-  char32_t cp = 0, min = 0;
-  if ((b0 & 0xe0) == 0xc0) { len = 2; cp = b0 & 0x1f; min = 0x80; }
-  else if ((b0 & 0xf0) == 0xe0) { len = 3; cp = b0 & 0x0f; min = 0x800; }
-  else if ((b0 & 0xf8) == 0xf0) { len = 4; cp = b0 & 0x07; min = 0x10000; }
-  if (len == 0 || i + len > s.size()) {
-    ++i;
-    return 0xfffd;
-  }
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xc0) != 0x80) {
-      ++i;
-      return 0xfffd;
-    }
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-    ++i;
-    return 0xfffd;
-  }
-  i += len;
-  return cp;
-}
-
-void encode_rune(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
 
 // `count` characters drawn uniformly from `alphabet`. goutils draws from
 // ' '..'z' and keeps letters/digits, which is uniform over the kept set, so
@@ -109,17 +59,13 @@ Result<Value> rand_int_func(CallContext&, std::vector<Value>& args) {
 // xstrings.Shuffle: a Fisher-Yates shuffle of the string's runes.
 Result<Value> shuffle_func(CallContext&, std::vector<Value>& args) {
   const std::string& s = args[0].as_string();
-  std::vector<char32_t> runes;
-  for (std::size_t i = 0; i < s.size();) runes.push_back(decode_rune(s, i));
+  std::vector<char32_t> runes = to_runes(s);
   for (std::size_t i = runes.size(); i-- > 1;) {
     auto k = sprigx_random_below(i + 1);
     if (!k) return tl::unexpected(k.error());
     std::swap(runes[i], runes[*k]);
   }
-  std::string out;
-  out.reserve(s.size());
-  for (char32_t r : runes) encode_rune(r, out);
-  return Value(std::move(out));
+  return Value(from_runes(runes));
 }
 
 // google/uuid New(): random version 4, RFC 4122 variant, lower-case hex.

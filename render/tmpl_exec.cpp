@@ -565,6 +565,13 @@ class Exec final : public CallContext {
       at(node);
       return fail("error calling " + name + ": " + result.error().message);
     }
+    // One cap for every string a function builds (print, printf, cat, ...),
+    // so that doubling a string in a loop fails early instead of exhausting memory.
+    if (result->is_string() && result->as_string().size() > set_.options.limits.max_output_bytes) {
+      at(node);
+      return fail("error calling " + name + ": result exceeds the limit of " +
+                  std::to_string(set_.options.limits.max_output_bytes) + " bytes");
+    }
     out = std::move(*result);
     return true;
   }

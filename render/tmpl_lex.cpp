@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "render/detail/gofmt_unicode.h"
 #include "render/gofmt.h"
 
 namespace cairn::render::detail {
@@ -32,7 +33,9 @@ std::size_t count_newlines(std::string_view s) {
 }
 
 // Decode one UTF-8 rune at s[i]; returns the rune (0xFFFD on error) and
-// sets `size`.
+// sets `size`. Unlike core's decode_rune (utf8.DecodeRune) this accepts
+// overlong forms, surrogates and runes above U+10FFFF; kept as is so that the
+// lexer's behaviour on malformed input does not change.
 int decode_rune(std::string_view s, std::size_t i, int& size) {
   auto c = static_cast<unsigned char>(s[i]);
   if (c < 0x80) {
@@ -64,22 +67,7 @@ std::string format_rune(int r) {
   std::string out = buf;
   if (r >= 0x20 && r != 0x7F) {
     out += " '";
-    if (r < 0x80) {
-      out += static_cast<char>(r);
-    } else {
-      // Re-encode as UTF-8.
-      if (r < 0x800) {
-        out += static_cast<char>(0xC0 | (r >> 6));
-      } else if (r < 0x10000) {
-        out += static_cast<char>(0xE0 | (r >> 12));
-        out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-      } else {
-        out += static_cast<char>(0xF0 | (r >> 18));
-        out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-      }
-      if (r >= 0x80) out += static_cast<char>(0x80 | (r & 0x3F));
-    }
+    append_rune_unchecked(out, static_cast<char32_t>(r));
     out += "'";
   }
   return out;

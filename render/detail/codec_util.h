@@ -1,6 +1,7 @@
-// Shared helpers of the codec component: Go's UTF-8 decoding, strconv float
+// Shared helpers of the codec component: UTF-8 sanitizing, strconv float
 // formatting/parsing, and gopkg.in/yaml.v2's plain-scalar resolver.
-// Private to render/codec_*.cpp.
+// Private to render/codec_*.cpp. UTF-8 decoding and encoding are core's
+// (detail/gofmt_unicode.h).
 #pragma once
 
 #include <cstdint>
@@ -9,18 +10,6 @@
 
 namespace cairn::render::detail {
 
-// utf8.DecodeRuneInString: the rune at s[i] and its byte length; an invalid or
-// truncated sequence (including encoded surrogates and overlongs) is
-// (U+FFFD, 1). Requires i < s.size().
-struct Rune {
-  char32_t r;
-  int size;
-};
-Rune codec_decode_rune(std::string_view s, std::size_t i);
-// Appends the UTF-8 encoding of r (U+FFFD for surrogates / out of range).
-void codec_append_utf8(std::string& out, char32_t r);
-// True when every byte sequence of s is valid UTF-8 in Go's sense.
-bool codec_valid_utf8(std::string_view s);
 // Replaces each invalid byte with U+FFFD, as a json.Marshal/Unmarshal round
 // trip does. Returns s unchanged (copied) when it is valid.
 std::string codec_sanitize_utf8(std::string_view s);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "render/detail/gofmt_unicode.h"
 #include "render/func.h"
 #include "render/value.h"
 
@@ -61,13 +62,14 @@ bool go_parse_float(std::string_view s, double& out);
 std::int64_t cast_to_int64(const Value& v);
 double cast_to_float64(const Value& v);
 
-// UTF-8 as Go decodes it: an invalid or truncated sequence is one byte
-// decoded as U+FFFD.
-constexpr char32_t kRuneError = 0xFFFD;
-char32_t decode_rune(std::string_view s, std::size_t& pos);
-void append_rune(std::string& out, char32_t r);
-std::vector<char32_t> to_runes(std::string_view s);
-std::string from_runes(const std::vector<char32_t>& runes);
+// UTF-8 as Go decodes it (core's, detail/gofmt_unicode.h): an invalid or
+// truncated sequence is one byte decoded as U+FFFD. next_rune(s, pos)
+// returns the rune at s[pos] and advances pos past it.
+using detail::append_rune;
+using detail::from_runes;
+using detail::kRuneError;
+using detail::next_rune;
+using detail::to_runes;
 
 // Go's unicode package (classes approximated by the C library outside ASCII).
 bool uni_is_space(char32_t r);

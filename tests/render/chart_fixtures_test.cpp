@@ -7,36 +7,17 @@
 #include <string>
 
 #include "render/chart.h"
+#include "tests/render/test_util.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using cairn::render::ChartRenderOptions;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The first line where `got` and `want` differ, with both versions.
-std::string first_difference(const std::string& got, const std::string& want) {
-  std::istringstream g(got), w(want);
-  std::string gl, wl;
-  for (int line = 1;; ++line) {
-    const bool gok = static_cast<bool>(std::getline(g, gl));
-    const bool wok = static_cast<bool>(std::getline(w, wl));
-    if (!gok && !wok) return "outputs differ only in the final newline";
-    if (gok != wok || gl != wl) {
-      return "line " + std::to_string(line) + ":\n  got:  " + (gok ? gl : "<end>") +
-             "\n  want: " + (wok ? wl : "<end>");
-    }
-  }
-}
+using cairn::render::testing::first_difference;
+using cairn::render::testing::read_file;
 
 ChartRenderOptions fixture_options(const fs::path& dir) {
-  const auto f = nlohmann::json::parse(slurp(dir / "fixture.json"));
+  const auto f = nlohmann::json::parse(read_file(dir / "fixture.json"));
   ChartRenderOptions o;
   o.chart = (dir / f.at("chart").get<std::string>()).string();
   o.release_name = f.at("release").get<std::string>();
@@ -65,7 +46,7 @@ TEST_CASE("every public fixture chart renders exactly like helm template") {
       const auto out = cairn::render::render_chart(fixture_options(entry.path()));
       INFO("fixture " << name);
       if (!out) FAIL("render failed: " << out.error().message);
-      const std::string want = slurp(entry.path() / "expected.yaml");
+      const std::string want = read_file(entry.path() / "expected.yaml");
       if (*out != want) FAIL("output differs at " << first_difference(*out, want));
       SUCCEED();
     }

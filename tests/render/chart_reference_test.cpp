@@ -10,20 +10,15 @@
 #include <vector>
 
 #include "render/chart.h"
+#include "tests/render/test_util.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using FileList = std::vector<std::pair<std::string, std::string>>;
+using cairn::render::testing::FileList;
 
 fs::path write_tree(const std::string& name, const FileList& files) {
-  const fs::path root = fs::path(CAIRN_BINARY_DIR) / "chart_reference_test" / name;
-  fs::remove_all(root);
-  for (const auto& [path, data] : files) {
-    fs::create_directories((root / path).parent_path());
-    std::ofstream(root / path, std::ios::binary) << data;
-  }
-  return root;
+  return cairn::render::testing::write_tree("chart_reference_test", name, files);
 }
 
 // gotpl-ref chart obj --name rel --namespace ns

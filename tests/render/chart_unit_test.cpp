@@ -11,23 +11,17 @@
 
 #include "render/chart.h"
 #include "render/codec.h"
+#include "tests/render/test_util.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace cairn::render;
-
-using FileList = std::vector<std::pair<std::string, std::string>>;
+using testing::FileList;
 
 // A fresh directory under the build tree holding `files`.
 fs::path make_chart_dir(const std::string& name, const FileList& files) {
-  const fs::path root = fs::path(CAIRN_BINARY_DIR) / "chart_unit_test" / name;
-  fs::remove_all(root);
-  for (const auto& [path, data] : files) {
-    fs::create_directories((root / path).parent_path());
-    std::ofstream(root / path, std::ios::binary) << data;
-  }
-  return root;
+  return testing::write_tree("chart_unit_test", name, files);
 }
 
 struct TarEntry {

@@ -11,10 +11,13 @@
 #include <vector>
 
 #include "render/codec.h"
+#include "tests/render/test_util.h"
 
 using namespace cairn::render;
 
 namespace {
+
+constexpr auto data = cairn::render::testing::json_data;
 
 class NullContext : public CallContext {
  public:
@@ -55,12 +58,6 @@ std::string call_string(const FuncMap& funcs, const std::string& name, Value arg
   REQUIRE(v);
   REQUIRE(v->is_string());
   return v->as_string();
-}
-
-Value data(const std::string& json) {
-  auto v = json_decode(json);
-  REQUIRE(v);
-  return *v;
 }
 
 }  // namespace

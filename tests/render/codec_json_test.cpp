@@ -6,6 +6,7 @@
 #include <string>
 
 #include "render/codec.h"
+#include "tests/render/test_util.h"
 
 using cairn::render::IntType;
 using cairn::render::json_decode;
@@ -15,12 +16,7 @@ using cairn::render::Value;
 
 namespace {
 
-// Data as the vectors define it: decoded JSON, numbers float64.
-Value data(const std::string& json) {
-  auto v = json_decode(json);
-  REQUIRE(v);
-  return *v;
-}
+constexpr auto data = cairn::render::testing::json_data;
 
 std::string enc(const Value& v, bool html = true) {
   auto s = json_encode(v, html);

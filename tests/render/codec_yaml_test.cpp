@@ -6,6 +6,7 @@
 #include <string>
 
 #include "render/codec.h"
+#include "tests/render/test_util.h"
 
 using cairn::render::IntType;
 using cairn::render::json_decode;
@@ -18,11 +19,7 @@ using cairn::render::yaml_encode_pretty;
 
 namespace {
 
-Value data(const std::string& json) {
-  auto v = json_decode(json);
-  REQUIRE(v);
-  return *v;
-}
+constexpr auto data = cairn::render::testing::json_data;
 
 // helm's toYaml: the encoding without its final newline.
 std::string to_yaml(const Value& v) {

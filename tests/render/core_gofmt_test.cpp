@@ -14,6 +14,7 @@
 #include "render/func.h"
 #include "render/gofmt.h"
 #include "render/value.h"
+#include "tests/render/test_util.h"
 
 using cairn::render::go_format_float;
 using cairn::render::go_format_value;
@@ -59,16 +60,7 @@ Value bytes(std::string_view s) {
   return Value::new_list(std::move(items), "uint8");
 }
 
-class FakeVersion : public Object {
- public:
-  std::string type_name() const override { return "*semver.Version"; }
-  std::string kind_name() const override { return "ptr"; }
-  std::optional<Value> field(std::string_view) const override { return std::nullopt; }
-  std::string format(bool) const override { return "1.2.3"; }
-  Value to_data() const override { return Value("1.2.3"); }
-};
-
-Value version() { return Value(std::shared_ptr<const Object>(std::make_shared<FakeVersion>())); }
+Value version() { return cairn::render::testing::fake_version(); }
 
 struct Case {
   const char* format;

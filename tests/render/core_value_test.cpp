@@ -6,6 +6,7 @@
 
 #include "render/func.h"
 #include "render/value.h"
+#include "tests/render/test_util.h"
 
 using cairn::render::IntType;
 using cairn::render::Kind;
@@ -15,16 +16,7 @@ using cairn::render::Value;
 
 namespace {
 
-class FakeVersion : public Object {
- public:
-  std::string type_name() const override { return "*semver.Version"; }
-  std::string kind_name() const override { return "ptr"; }
-  std::optional<Value> field(std::string_view) const override { return std::nullopt; }
-  std::string format(bool) const override { return "1.2.3"; }
-  Value to_data() const override { return Value("1.2.3"); }
-};
-
-Value object() { return Value(std::shared_ptr<const Object>(std::make_shared<FakeVersion>())); }
+Value object() { return cairn::render::testing::fake_version(); }
 
 }  // namespace
 

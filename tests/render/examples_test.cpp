@@ -10,36 +10,15 @@
 #include <catch2/catch.hpp>
 
 #include "render/chart.h"
+#include "tests/render/test_util.h"
 
 namespace {
 
+using cairn::render::testing::first_difference;
+using cairn::render::testing::read_file;
+
 const std::string kExampleDir =
     std::string(CAIRN_SOURCE_DIR) + "/examples/cluster-stacks/docker-demo-1-32";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// "line N: got ... / want ..." for the first differing line, to keep a
-// failure readable on a 300-line manifest.
-std::string first_difference(const std::string& got, const std::string& want) {
-  std::istringstream g(got), w(want);
-  std::string gl, wl;
-  for (int line = 1;; ++line) {
-    const bool has_g = static_cast<bool>(std::getline(g, gl));
-    const bool has_w = static_cast<bool>(std::getline(w, wl));
-    if (!has_g && !has_w) return "outputs differ only in the final newline";
-    if (!has_g) return "line " + std::to_string(line) + ": output ends, want \"" + wl + "\"";
-    if (!has_w) return "line " + std::to_string(line) + ": extra output \"" + gl + "\"";
-    if (gl != wl) {
-      return "line " + std::to_string(line) + ":\n  got  \"" + gl + "\"\n  want \"" + wl + "\"";
-    }
-  }
-}
 
 void check_render(const cairn::render::ChartRenderOptions& opts, const std::string& expected_file) {
   const std::string want = read_file(kExampleDir + "/expected/" + expected_file);

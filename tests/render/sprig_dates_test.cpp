@@ -3,10 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "render/detail/sprig_time.h"
-#include "sprig_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
 using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprig;
 using cairn::render::sprig_detail::as_time;
 
 namespace {
@@ -30,7 +31,7 @@ std::string field_of(const Value& obj, const char* name) {
 std::string method_of(const Value& obj, const char* name, std::vector<Value> args) {
   const Func* fn = obj.object().method(name);
   REQUIRE(fn != nullptr);
-  FakeContext ctx;
+  TestContext ctx;
   auto r = fn->impl(ctx, args);
   if (!r) return "ERROR: " + r.error().message;
   return go_format_value(*r);

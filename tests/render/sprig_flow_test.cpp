@@ -1,10 +1,11 @@
 // Sprig defaults, flow control and reflection (gotpl/sprig/flow vectors).
 #include <catch2/catch.hpp>
 
-#include "tests/render/sprig_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
 using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprig;
 
 TEST_CASE("sprig default treats Go zero values and nil as unset", "[sprig]") {
   CHECK(show("default", {s("d"), s("")}) == "d");

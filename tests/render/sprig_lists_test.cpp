@@ -1,10 +1,11 @@
 // Sprig lists and dicts (gotpl/sprig/list, gotpl/sprig/dict and helm vectors).
 #include <catch2/catch.hpp>
 
-#include "tests/render/sprig_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
 using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprig;
 
 namespace {
 Value data_strs() { return strs({"b", "a", "c"}); }

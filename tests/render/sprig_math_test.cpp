@@ -1,10 +1,11 @@
 // Sprig conversions and math (gotpl/sprig/math, helm/sprig/math vectors).
 #include <catch2/catch.hpp>
 
-#include "tests/render/sprig_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
 using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprig;
 
 TEST_CASE("sprig conversions follow spf13/cast and strconv", "[sprig]") {
   CHECK(show("atoi", {s("42")}) == "42");

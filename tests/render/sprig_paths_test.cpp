@@ -1,10 +1,11 @@
 // Path functions (gotpl/sprig/str path vectors): Go's path package.
 #include <catch2/catch.hpp>
 
-#include "tests/render/sprig_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
 using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprig;
 
 TEST_CASE("sprig path functions follow Go's path package", "[sprig]") {
   CHECK(show("base", {s("/a/b/c.txt")}) == "c.txt");

@@ -1,10 +1,11 @@
 // semver and semverCompare (gotpl/sprig/misc semver vectors).
 #include <catch2/catch.hpp>
 
-#include "tests/render/sprig_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
 using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprig;
 
 TEST_CASE("sprig semver parses versions into *semver.Version objects", "[sprig]") {
   auto v = call("semver", {s("v1.28.3")});
@@ -25,7 +26,7 @@ TEST_CASE("sprig semver parses versions into *semver.Version objects", "[sprig]"
 TEST_CASE("sprig semver objects compare with Compare/LessThan", "[sprig]") {
   Value a = *call("semver", {s("1.2.3")});
   Value b = *call("semver", {s("1.3.0")});
-  FakeContext ctx;
+  TestContext ctx;
   std::vector<Value> args{b};
   CHECK(go_format_value(*a.object().method("Compare")->impl(ctx, args)) == "-1");
   CHECK(go_format_value(*a.object().method("LessThan")->impl(ctx, args)) == "true");

@@ -1,10 +1,11 @@
 // Sprig string functions, pinned by the gotpl/sprig/str and helm/sprig/str vectors.
 #include <catch2/catch.hpp>
 
-#include "tests/render/sprig_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
 using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprig;
 
 TEST_CASE("sprig trim, case and affix functions follow Go's strings package", "[sprig]") {
   CHECK(show("trim", {s("  x y  ")}) == "x y");

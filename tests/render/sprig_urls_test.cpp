@@ -2,10 +2,11 @@
 // the public vectors and from gotpl-ref.
 #include <catch2/catch.hpp>
 
-#include "sprig_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
 using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprig;
 
 TEST_CASE("public vectors: urlParse and urlJoin", "[sprig][urls]") {
   CHECK(show("urlParse", {s("https://user:pw@host.example:8443/p/a?q=1#frag")}) ==

@@ -6,10 +6,11 @@
 #include <catch2/catch.hpp>
 #include <memory>
 
-#include "tests/render/sprigx_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
-using namespace cairn::render::sprigx_test;
+using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprigx;
 
 namespace {
 

@@ -4,10 +4,11 @@
 #include <cstring>
 #include <memory>
 
-#include "tests/render/sprigx_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
-using namespace cairn::render::sprigx_test;
+using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprigx;
 
 TEST_CASE("hash functions print lower-case hex digests like sprig", "[sprigx][hash]") {
   CHECK(show("sha256sum", {"hello"}) ==

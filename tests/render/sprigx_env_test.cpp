@@ -1,10 +1,11 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
-#include "tests/render/sprigx_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
-using namespace cairn::render::sprigx_test;
+using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprigx;
 
 TEST_CASE("env reads the process environment", "[sprigx][env]") {
   ::setenv("SPRIGX_TEST_VAR", "value", 1);

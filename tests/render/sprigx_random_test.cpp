@@ -2,10 +2,11 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "tests/render/sprigx_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
-using namespace cairn::render::sprigx_test;
+using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprigx;
 
 namespace {
 bool all_of(const std::string& s, const std::string& alphabet) {

@@ -1,9 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include "tests/render/sprigx_test_util.h"
+#include "tests/render/func_test_util.h"
 
 using namespace cairn::render;
-using namespace cairn::render::sprigx_test;
+using namespace cairn::render::testing;
+using namespace cairn::render::testing::sprigx;
 
 TEST_CASE("regexMatch matches anywhere and swallows compile errors", "[sprigx][regex]") {
   CHECK(show("regexMatch", {"^[a-z]+[0-9]$", "abc1"}) == "true");

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/render/test_util.h"
 #include "render/template.h"
 
 namespace cairn::render {
@@ -71,7 +72,7 @@ bool skipped_for_function(const std::string& message) {
 }  // namespace
 
 TEST_CASE("public vectors that use only engine functions render like Go", "[tmpl][vectors]") {
-  std::ifstream in("/work/shared/fixtures/template-vectors/public.jsonl");
+  std::ifstream in(cairn::render::testing::public_vectors_path());
   REQUIRE(in.good());
   std::string line;
   int run = 0, skipped = 0, failed = 0;

@@ -10,6 +10,7 @@
 
 #include "render/codec.h"
 #include "render/funcmap.h"
+#include "tests/render/test_util.h"
 
 namespace {
 
@@ -56,7 +57,7 @@ Outcome run_vectors(const std::string& path) {
 
 TEST_CASE("every public template vector renders as the Go reference does", "[vectors]") {
   const auto outcome =
-      run_vectors(std::string(CAIRN_SHARED_DIR) + "/fixtures/template-vectors/public.jsonl");
+      run_vectors(cairn::render::testing::public_vectors_path());
   for (const auto& f : outcome.failures) std::cerr << "FAIL " << f << "\n";
   std::cerr << "template vectors: " << outcome.passed << " passed, " << outcome.failures.size()
             << " failed\n";
