@@ -1,6 +1,8 @@
 // Executor of Go's text/template (text/template/exec.go semantics) and the
 // TemplateSet API. Errors are returned, never thrown; Limits bound output,
 // nesting and iterations.
+#include <pthread.h>
+
 #include <charconv>
 #include <unordered_map>
 #include <utility>
@@ -13,10 +15,36 @@ namespace detail {
 namespace {
 
 // State shared by one top-level execution and every include/tpl below it.
+// Stack that nested template/include/tpl calls may use before they fail:
+// counting calls alone cannot protect a thread whose frames are large (debug
+// and sanitizer builds), and an overflow must be an error, not a crash. The
+// budget is the calling thread's stack size less a reserve for the frames
+// that run after the check (functions, formatting, error reporting).
+std::ptrdiff_t stack_budget() {
+  constexpr std::ptrdiff_t kReserve = 512 << 10;
+  constexpr std::ptrdiff_t kFallback = 1 << 20;  // if the size cannot be read
+  std::size_t size = 0;
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    pthread_attr_getstacksize(&attr, &size);
+    pthread_attr_destroy(&attr);
+  }
+  const auto budget = static_cast<std::ptrdiff_t>(size) - kReserve;
+  return budget > kFallback ? budget : kFallback;
+}
+
 struct Shared {
   std::unordered_map<std::string, int> included;  // helm's include counter
   int depth = 0;                                  // nested executions in total
   std::int64_t range_iterations = 0;
+  const char* stack_base = nullptr;               // frame of the outermost execute()
+  std::ptrdiff_t stack_budget = 0;                // bytes below stack_base we may use
+
+  // Whether the calling frame is deeper than stack_budget below stack_base.
+  bool stack_exhausted() const {
+    const char* here = static_cast<const char*>(__builtin_frame_address(0));
+    return stack_base != nullptr && stack_base - here > stack_budget;
+  }
 };
 
 enum class Flow { Ok, Break, Continue, Fail };
@@ -113,7 +141,7 @@ class Exec final : public CallContext {
   void at(const Node* n) { node_ = n; }
 
   bool enter_execution() {
-    if (++shared_.depth > set_.options.limits.max_exec_depth) {
+    if (++shared_.depth > set_.options.limits.max_exec_depth || shared_.stack_exhausted()) {
       --shared_.depth;
       error_ = "template: " + tmpl_->name + ": exceeded maximum template depth (" +
                std::to_string(set_.options.limits.max_exec_depth) + ")";
@@ -282,7 +310,7 @@ class Exec final : public CallContext {
       fail("template " + go_quote(t->name) + " not defined");
       return Flow::Fail;
     }
-    if (shared_.depth >= set_.options.limits.max_exec_depth) {
+    if (shared_.depth >= set_.options.limits.max_exec_depth || shared_.stack_exhausted()) {
       fail("exceeded maximum template depth (" +
            std::to_string(set_.options.limits.max_exec_depth) + ")");
       return Flow::Fail;
@@ -809,6 +837,8 @@ bool TemplateSet::has(std::string_view name) const {
 
 Result<std::string> TemplateSet::execute(std::string_view name, const Value& data) const {
   detail::Shared shared;
+  shared.stack_base = static_cast<const char*>(__builtin_frame_address(0));
+  shared.stack_budget = detail::stack_budget();
   auto out = detail::execute_in(*impl_, shared, name, name, data);
   if (!out) return make_error(detail::helm_clean_error(std::move(out.error().message)));
   return out;
