@@ -51,7 +51,10 @@ Split next_word(std::string_view s) {
   if (s.empty()) return out;
   std::size_t offset = 0;
   std::string_view rem = s;
-  auto [r, size] = next_valid(rem, kRuneError);
+  // Plain variables, not a structured binding: the lambda below captures them.
+  const auto first = next_valid(rem, kRuneError);
+  char32_t r = first.r;
+  const std::size_t size = first.size;
   offset += size;
   auto advance_while = [&](auto keep) {
     while (!rem.empty()) {
