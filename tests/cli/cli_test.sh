@@ -92,5 +92,10 @@ printf '{"a": ' >"$work/bad.json"
 expect_error "bad data json" 'bad.json' -- "$cairn" template --data "$work/bad.json" "$work/t.tpl"
 expect_error "missing template file" 'nope.tpl' -- "$cairn" template "$work/nope.tpl"
 
+# 10. Usage errors exit 1 too; --help exits 0.
+expect_error "unknown flag" 'no-such-flag' -- "$cairn" render --no-such-flag x
+expect_error "missing chart argument" 'chart' -- "$cairn" render
+"$cairn" --help >/dev/null && ok || bad "--help did not exit 0"
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
