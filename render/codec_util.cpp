@@ -285,6 +285,10 @@ void set_int(YamlResolved& r, std::int64_t v) {
 
 YamlResolved codec_yaml_resolve(std::string_view s) {
   YamlResolved r;
+  // yaml.v2's resolveTable: text starting with any other byte is a string.
+  if (!s.empty() && std::string_view("yYnNtTfFoO~<.+-0123456789").find(s[0]) == std::string_view::npos) {
+    return r;
+  }
   if (resolve_map(s, r)) return r;
   const char c = s[0];  // s is not empty: "" is in the map
   if (c == '.') {

@@ -10,6 +10,7 @@
 // errors, then sigs.k8s.io/yaml's key conversion, then json.Marshal's.
 #include <yaml.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -148,7 +149,7 @@ void go_quote(std::string& out, std::string_view s) {
 
 // fmt's %#v of the interface{} value yaml.v2 would have built (keys already
 // strings, numbers float64: close enough for an error message).
-void go_sharp_v(std::string& out, const Value& v) {
+void go_sharp_v(std::string& out, const Value& v, bool nested = false) {
   if (v.is_map()) {
     out += "map[interface {}]interface {}{";
     bool first = true;
@@ -157,7 +158,7 @@ void go_sharp_v(std::string& out, const Value& v) {
       first = false;
       go_quote(out, k);
       out.push_back(':');
-      go_sharp_v(out, item);
+      go_sharp_v(out, item, true);
     }
     out.push_back('}');
   } else if (v.is_list()) {
@@ -166,7 +167,7 @@ void go_sharp_v(std::string& out, const Value& v) {
     for (const Value& item : v.list().items) {
       if (!first) out += ", ";
       first = false;
-      go_sharp_v(out, item);
+      go_sharp_v(out, item, true);
     }
     out.push_back('}');
   } else if (v.is_string()) {
@@ -176,7 +177,7 @@ void go_sharp_v(std::string& out, const Value& v) {
   } else if (v.is_float()) {
     out += detail::codec_format_float(v.as_float(), 'g');
   } else {
-    out += "<nil>";
+    out += nested ? "interface {}(nil)" : "<nil>";
   }
 }
 
@@ -229,9 +230,12 @@ struct ScalarText {
 class Builder {
  public:
   explicit Builder(std::string_view input)
-      : max_nodes_(1'000'000 + 4 * input.size()) {
+      : input_(input), max_nodes_(1'000'000 + 4 * input.size()) {
+    if (input.substr(0, 3) == "\xEF\xBB\xBF") base_byte_ = cursor_byte_ = 3;
     yaml_parser_initialize(&parser_);
-    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(input.data()),
+    // libyaml asserts a non-null pointer, which an empty string_view may not have.
+    const char* data = input.data() != nullptr ? input.data() : "";
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(data),
                                  input.size());
   }
   ~Builder() {
@@ -245,6 +249,9 @@ class Builder {
   // stream or on an error (then error() is set).
   bool next_document(Value& out);
   const std::string& error() const { return error_; }
+  // After a syntax error libyaml 0.2.5 raises but yaml.v2 does not: the input
+  // respelled so that libyaml reads what yaml.v2 reads.
+  bool patch(std::string& out);
 
  private:
   // Error tiers, in the order Go reports them.
@@ -254,7 +261,11 @@ class Builder {
 
   struct Frame {
     bool is_map = false;
+    bool flow = false;
+    bool has_props = false;  // an anchor or a tag
     KeyState key_state = KeyState::None;
+    std::size_t start_index = 0;  // libyaml's mark
+    std::size_t start_line = 0;
     int height = 0;
     int anchor = -1;
     std::size_t start_nodes = 0;
@@ -276,6 +287,9 @@ class Builder {
 
   bool parse();
   bool fail_syntax();
+  bool check_escapes();
+  bool check_flow_question();
+  std::size_t byte_offset(std::size_t char_index);
   bool fail_now(std::string message) {
     error_ = std::move(message);
     return false;
@@ -310,6 +324,11 @@ class Builder {
   bool on_alias();
   bool on_start(bool is_map);
   bool on_end();
+
+  std::string_view input_;
+  std::size_t cursor_char_ = 0;  // byte_offset's position
+  std::size_t cursor_byte_ = 0;
+  std::size_t base_byte_ = 0;    // a UTF-8 byte order mark
 
   yaml_parser_t parser_{};
   yaml_event_t event_{};
@@ -346,6 +365,49 @@ bool Builder::fail_syntax() {
     msg += "unknown problem parsing YAML content";
   }
   return fail_now(std::move(msg));
+}
+
+// yaml.v2 takes the escape "\'" in double-quoted scalars (libyaml 0.2.5 no
+// longer does): respelled "\x27" up to the scalar's end. Its tags may contain
+// ',', '[' and ']' (libyaml 0.2.5 ends local tags there): respelled as %XX.
+// Only the lines of later error messages matter, and they do not move.
+bool Builder::patch(std::string& out) {
+  if (parser_.error != YAML_SCANNER_ERROR || parser_.problem == nullptr || parser_.context == nullptr) {
+    return false;
+  }
+  const std::string_view problem = parser_.problem;
+  const std::string_view context = parser_.context;
+  const std::size_t pos = byte_offset(parser_.problem_mark.index);
+  if (pos >= input_.size()) return false;
+  if (problem == "found unknown escape character" && context == "while parsing a quoted scalar") {
+    if (pos + 1 >= input_.size() || input_[pos] != '\\' || input_[pos + 1] != '\'') return false;
+    out.assign(input_.substr(0, pos));
+    std::size_t i = pos;
+    while (i < input_.size() && input_[i] != '"') {
+      if (input_[i] == '\\' && i + 1 < input_.size()) {
+        if (input_[i + 1] == '\'') {
+          out += "\\x27";
+        } else {
+          out.append(input_.substr(i, 2));
+        }
+        i += 2;
+      } else {
+        out.push_back(input_[i++]);
+      }
+    }
+    out.append(input_.substr(i));
+    return true;
+  }
+  if (problem == "did not find expected whitespace or line break" && context == "while scanning a tag") {
+    const char c = input_[pos];
+    const char* spelled = c == ',' ? "%2C" : c == '[' ? "%5B" : c == ']' ? "%5D" : nullptr;
+    if (spelled == nullptr) return false;
+    out.assign(input_.substr(0, pos));
+    out += spelled;
+    out.append(input_.substr(pos + 1));
+    return true;
+  }
+  return false;
 }
 
 bool Builder::parse() {
@@ -551,8 +613,94 @@ void Builder::add_value(Value v, int height, const YamlResolved* scalar) {
   top.key_state = KeyState::None;
 }
 
+// The byte offset in the input of libyaml's mark index (which counts
+// characters), moving a cursor forward as the events do.
+std::size_t Builder::byte_offset(std::size_t char_index) {
+  if (char_index < cursor_char_) {
+    cursor_char_ = 0;
+    cursor_byte_ = base_byte_;
+  }
+  while (cursor_char_ < char_index && cursor_byte_ < input_.size()) {
+    ++cursor_byte_;
+    while (cursor_byte_ < input_.size() &&
+           (static_cast<unsigned char>(input_[cursor_byte_]) & 0xC0) == 0x80) {
+      ++cursor_byte_;
+    }
+    ++cursor_char_;
+  }
+  return cursor_byte_;
+}
+
+// libyaml 0.2 accepts the escape "\/" in double-quoted scalars; yaml.v2's
+// scanner fails on it ("found unknown escape character").
+bool Builder::check_escapes() {
+  const auto& data = event_.data.scalar;
+  if (data.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE || data.length == 0 ||
+      std::memchr(data.value, '/', data.length) == nullptr) {
+    return true;
+  }
+  if (input_.size() >= 2 && (input_.substr(0, 2) == "\xFE\xFF" || input_.substr(0, 2) == "\xFF\xFE")) {
+    return true;  // UTF-16: marks are not byte offsets
+  }
+  // A one-line scalar whose source is just its text in quotes has no escapes.
+  if (event_.start_mark.line == event_.end_mark.line) {
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < data.length; ++i) chars += (data.value[i] & 0xC0) != 0x80;
+    if (event_.end_mark.index - event_.start_mark.index == chars + 2) return true;
+  }
+  const std::size_t begin = byte_offset(event_.start_mark.index);
+  const std::size_t end = std::min(byte_offset(event_.end_mark.index), input_.size());
+  std::size_t line = event_.start_mark.line;
+  for (std::size_t i = begin + 1; i < end; ++i) {
+    const char c = input_[i];
+    if (c == '\n' || (c == '\r' && (i + 1 >= end || input_[i + 1] != '\n'))) ++line;
+    if (c != '\\' || i + 1 >= end) continue;
+    if (input_[i + 1] == '/') {
+      std::string msg = "yaml: ";
+      if (line != 0) msg += "line " + std::to_string(line + 1) + ": ";
+      return fail_now(msg + "found unknown escape character");
+    }
+    ++i;
+    if (input_[i] == '\n' || (input_[i] == '\r' && (i + 1 >= end || input_[i + 1] != '\n'))) ++line;
+  }
+  return true;
+}
+
+// libyaml 0.2.5 lets a plain scalar in a flow collection contain '?'; yaml.v2's
+// scanner ends the scalar there and takes '?' as a key indicator, which its
+// parser then refuses where an entry must end.
+bool Builder::check_flow_question() {
+  const auto& data = event_.data.scalar;
+  if (data.style != YAML_PLAIN_SCALAR_STYLE || stack_.empty() || !stack_.back().flow ||
+      std::memchr(data.value, '?', data.length) == nullptr) {
+    return true;
+  }
+  // The innermost flow collection written with brackets (a single-pair
+  // mapping inside a flow sequence has none).
+  const Frame* outer = &stack_.back();
+  for (std::size_t i = stack_.size(); i-- > 0;) {
+    const Frame& f = stack_[i];
+    outer = &f;
+    const bool pair = f.is_map && !f.has_props && i > 0 && stack_[i - 1].flow &&
+                      !stack_[i - 1].is_map && byte_offset(f.start_index) < input_.size() &&
+                      input_[byte_offset(f.start_index)] != '{';
+    if (!pair) break;
+  }
+  // The line of the first '?' in the scalar's source.
+  std::size_t line = event_.start_mark.line;
+  for (std::size_t i = byte_offset(event_.start_mark.index); i < input_.size() && input_[i] != '?'; ++i) {
+    if (input_[i] == '\n' || (input_[i] == '\r' && (i + 1 >= input_.size() || input_[i + 1] != '\n'))) {
+      ++line;
+    }
+  }
+  if (line == 0) line = outer->start_line;
+  std::string msg = "yaml: ";
+  if (line != 0) msg += "line " + std::to_string(line) + ": ";
+  return fail_now(msg + (outer->is_map ? "did not find expected ',' or '}'" : "did not find expected ',' or ']'"));
+}
+
 bool Builder::on_scalar() {
-  if (!check_depth(0) || !count(1)) return false;
+  if (!check_depth(0) || !count(1) || !check_escapes() || !check_flow_question()) return false;
   const auto& data = event_.data.scalar;
   ScalarText s;
   s.tag = classify_tag(data.tag);
@@ -618,8 +766,14 @@ bool Builder::on_alias() {
 bool Builder::on_start(bool is_map) {
   if (!check_depth(0) || !count(1)) return false;
   const yaml_char_t* anchor = is_map ? event_.data.mapping_start.anchor : event_.data.sequence_start.anchor;
+  const yaml_char_t* tag = is_map ? event_.data.mapping_start.tag : event_.data.sequence_start.tag;
   Frame f;
   f.is_map = is_map;
+  f.flow = is_map ? event_.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                  : event_.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+  f.has_props = anchor != nullptr || tag != nullptr;
+  f.start_index = event_.start_mark.index;
+  f.start_line = event_.start_mark.line;
   f.anchor = begin_anchor(anchor);
   f.start_nodes = nodes_;
   f.value = is_map ? Value::new_map() : Value::new_list();
@@ -648,6 +802,13 @@ bool Builder::next_document(Value& out) {
     if (!parse()) return false;
     if (event_.type == YAML_STREAM_END_EVENT) return false;
     if (event_.type == YAML_DOCUMENT_START_EVENT) break;
+  }
+  // libyaml 0.2 also accepts %YAML 1.2; yaml.v2 only 1.1.
+  if (const yaml_version_directive_t* v = event_.data.document_start.version_directive;
+      v != nullptr && (v->major != 1 || v->minor != 1)) {
+    std::string msg = "yaml: ";
+    if (event_.start_mark.line != 0) msg += "line " + std::to_string(event_.start_mark.line) + ": ";
+    return fail_now(msg + "found incompatible YAML document");
   }
   stack_.clear();
   anchors_.clear();
@@ -685,33 +846,46 @@ Error conversion_error(std::string message) {
   return Error{"error converting YAML to JSON: " + std::move(message)};
 }
 
+// Decodes the first document (`all` false) or every document of `text`.
+// Where libyaml 0.2.5 refuses what yaml.v2 accepts, the text is patched to an
+// equivalent spelling and parsed again (a bounded number of times).
+Result<std::vector<Value>> decode_stream(std::string_view text, bool all) {
+  if (text.size() > kMaxInput) return make_error("yaml: input larger than 64 MiB");
+  constexpr int kMaxPatches = 100;
+  try {
+    std::string patched;
+    std::string_view input = text;
+    for (int attempt = 0;; ++attempt) {
+      Builder builder(input);
+      std::vector<Value> out;
+      Value doc;
+      while (builder.next_document(doc)) {
+        out.push_back(std::move(doc));
+        if (!all) break;
+      }
+      if (builder.error().empty()) return out;
+      std::string next;
+      if (attempt < kMaxPatches && builder.patch(next)) {
+        patched = std::move(next);
+        input = patched;
+        continue;
+      }
+      return tl::unexpected(conversion_error(builder.error()));
+    }
+  } catch (const std::exception& e) {  // allocation failure
+    return tl::unexpected(conversion_error(std::string("yaml: ") + e.what()));
+  }
+}
+
 }  // namespace
 
 Result<Value> yaml_decode(std::string_view text) {
-  if (text.size() > kMaxInput) return make_error("yaml: input larger than 64 MiB");
-  try {
-    Builder builder(text);
-    Value out;
-    if (builder.next_document(out)) return out;
-    if (!builder.error().empty()) return tl::unexpected(conversion_error(builder.error()));
-    return Value::nil();
-  } catch (const std::exception& e) {  // allocation failure
-    return tl::unexpected(conversion_error(std::string("yaml: ") + e.what()));
-  }
+  auto docs = decode_stream(text, false);
+  if (!docs) return tl::unexpected(std::move(docs.error()));
+  if (docs->empty()) return Value::nil();
+  return std::move(docs->front());
 }
 
-Result<std::vector<Value>> yaml_decode_all(std::string_view text) {
-  if (text.size() > kMaxInput) return make_error("yaml: input larger than 64 MiB");
-  try {
-    Builder builder(text);
-    std::vector<Value> out;
-    Value doc;
-    while (builder.next_document(doc)) out.push_back(std::move(doc));
-    if (!builder.error().empty()) return tl::unexpected(conversion_error(builder.error()));
-    return out;
-  } catch (const std::exception& e) {  // allocation failure
-    return tl::unexpected(conversion_error(std::string("yaml: ") + e.what()));
-  }
-}
+Result<std::vector<Value>> yaml_decode_all(std::string_view text) { return decode_stream(text, true); }
 
 }  // namespace cairn::render

@@ -20,7 +20,9 @@ namespace {
 // and sanitizer builds), and an overflow must be an error, not a crash. The
 // budget is the calling thread's stack size less a reserve for the frames
 // that run after the check (functions, formatting, error reporting).
-std::ptrdiff_t stack_budget() {
+// Computed once per thread: pthread_getattr_np reads /proc/self/maps for the
+// main thread, far too slow for every execute().
+std::ptrdiff_t compute_stack_budget() {
   constexpr std::ptrdiff_t kReserve = 512 << 10;
   constexpr std::ptrdiff_t kFallback = 1 << 20;  // if the size cannot be read
   std::size_t size = 0;
@@ -31,6 +33,11 @@ std::ptrdiff_t stack_budget() {
   }
   const auto budget = static_cast<std::ptrdiff_t>(size) - kReserve;
   return budget > kFallback ? budget : kFallback;
+}
+
+std::ptrdiff_t stack_budget() {
+  thread_local const std::ptrdiff_t budget = compute_stack_budget();
+  return budget;
 }
 
 struct Shared {

@@ -209,3 +209,52 @@ TEST_CASE("yaml_encode_pretty indents sequences and keeps raw float formatting",
   CHECK(pretty(data(R"({"a": "true", "b": "yes", "c": "012", "d": "a\nb"})")) ==
         "a: \"true\"\nb: \"yes\"\nc: \"012\"\nd: |-\n  a\n  b");
 }
+
+namespace {
+
+// The error text of a failed yaml_decode, without the sigs.k8s.io/yaml prefix.
+std::string yaml_error_of(const std::string& text) {
+  auto v = yaml_decode(text);
+  if (v) return "<no error>";
+  const std::string prefix = "error converting YAML to JSON: ";
+  const std::string& msg = v.error().message;
+  return msg.rfind(prefix, 0) == 0 ? msg.substr(prefix.size()) : msg;
+}
+
+}  // namespace
+
+TEST_CASE("yaml_decode reports yaml.v2's syntax errors and lines", "[codec][yaml]") {
+  CHECK(yaml_error_of("a: [1, 2\n") == "yaml: line 1: did not find expected ',' or ']'");
+  CHECK(yaml_error_of("a: b: c") == "yaml: mapping values are not allowed in this context");
+  CHECK(yaml_error_of("a:\n  - 1\n - 2") == "yaml: line 2: did not find expected key");
+  CHECK(yaml_error_of("a: 1\nb\nc: 2") == "yaml: line 3: could not find expected ':'");
+  CHECK(yaml_error_of("a: *nope") == "yaml: unknown anchor 'nope' referenced");
+  CHECK(yaml_error_of("a: &a [1, *a]") == "yaml: anchor 'a' value contains itself");
+  CHECK(yaml_error_of("%YAML 1.2\n---\na: 1") == "yaml: found incompatible YAML document");
+  // libyaml 0.2.5 differences from yaml.v2, made up for.
+  CHECK(yaml_error_of("a: \"x\\/y\"") == "yaml: found unknown escape character");
+  CHECK(yaml_error_of("a: [a?b]") == "yaml: did not find expected ',' or ']'");
+  CHECK(yaml_error_of("x:\n  {u: http://x?y=1}") == "yaml: line 1: did not find expected ',' or '}'");
+  CHECK(from_yaml_json("a: \"don\\'t\"\nb: !x,y 1") == R"({"a":"don't","b":"1"})");
+}
+
+TEST_CASE("yaml_decode applies yaml.v2's tags", "[codec][yaml]") {
+  CHECK(from_yaml_json("a: !!binary aGVsbG8=\nb: !foo\nc: !!str\nd: !!float 3\ne: ! 3") ==
+        R"({"a":"hello","b":"","c":"","d":3,"e":"3"})");
+  CHECK(yaml_error_of("a: !!int x") == "yaml: cannot decode !!str `x` as a !!int");
+  CHECK(yaml_error_of("a: !!int") == "yaml: cannot decode !!null `` as a !!int");
+  CHECK(yaml_error_of("a: !!binary aGVsbG8") == "yaml: !!binary value contains invalid base64 data");
+  CHECK(yaml_error_of("~: 1") ==
+        "Unsupported map key of type: %!s(<nil>), key: <nil>, value: 1");
+  CHECK(yaml_error_of("? [a]\n: 1") ==
+        "yaml: invalid map key: []interface {}{\"a\"}");
+}
+
+TEST_CASE("yaml_decode gives each alias a value of its own", "[codec][yaml]") {
+  auto v = yaml_decode("a: &x {b: 1}\nc: *x\nd: *x");
+  REQUIRE(v);
+  v->find("a")->map().items.insert_or_assign("b", Value("changed"));
+  v->find("c")->map().items.insert_or_assign("b", Value("other"));
+  CHECK(v->find("d")->find("b")->as_float() == 1.0);
+  CHECK(v->find("c")->find("b")->as_string() == "other");
+}
