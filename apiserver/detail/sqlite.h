@@ -1,0 +1,65 @@
+// Thin RAII wrappers over the SQLite C API: a connection (Db) and a prepared statement (Stmt).
+//
+// Errors become Status values (kInternal, with SQLite's message). A Db and the Stmts prepared
+// on it must be used by one thread at a time (connections are opened with SQLITE_OPEN_NOMUTEX);
+// a Stmt must not outlive its Db.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "apiserver/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace cairn::apiserver::detail {
+
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Stmt(Stmt&& other) noexcept;
+  Stmt& operator=(Stmt&& other) noexcept;
+  ~Stmt();
+
+  // Binds 1-based parameters.
+  Stmt& bind(int index, std::int64_t value);
+  Stmt& bind(int index, std::string_view text);
+
+  // true: a row is available; false: done.
+  Result<bool> step();
+  // Steps to completion (for statements that return no rows) and resets.
+  Result<void> run();
+  void reset();  // resets and clears bindings
+
+  std::int64_t column_int(int index) const;
+  std::string_view column_text(int index) const;
+  bool column_is_null(int index) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class Db {
+ public:
+  static Result<std::unique_ptr<Db>> open(const std::string& path);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  Result<void> exec(const char* sql);
+  Result<Stmt> prepare(std::string_view sql);
+  sqlite3* handle() const { return db_; }
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+Status sqlite_error(sqlite3* db, std::string_view what);
+
+}  // namespace cairn::apiserver::detail

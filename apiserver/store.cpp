@@ -1,0 +1,895 @@
+// Store implementation: SQLite MVCC table, single writer thread with group commit, reader
+// connection pool, continue tokens, and the watch hub feed (see store.h for the contract).
+#include "apiserver/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <cstring>
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "apiserver/detail/sqlite.h"
+#include "apiserver/detail/watch_hub.h"
+
+namespace cairn::apiserver {
+namespace detail {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS kv (
+  rv INTEGER PRIMARY KEY,
+  grp TEXT NOT NULL,
+  res TEXT NOT NULL,
+  ns TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  prev_rv INTEGER NOT NULL,
+  value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS kv_key ON kv (grp, res, ns, name, rv);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+)sql";
+
+constexpr std::string_view kContinueTooOld =
+    "The provided continue parameter is too old to display a consistent list result. You can "
+    "start a new list without the continue parameter, or use the continue token in this "
+    "response to retrieve the remainder of the results. Continuing with the provided token "
+    "results in an inconsistent list - objects that were created, modified, or deleted between "
+    "the time the first chunk was returned and now may show up in the list.";
+
+// "configmaps", "widgets.example.com": how kube names a resource in messages.
+std::string qualified(const std::string& group, const std::string& resource) {
+  return group.empty() ? resource : resource + "." + group;
+}
+
+std::string not_found(const ObjectKey& k) {
+  return qualified(k.group, k.resource) + " \"" + k.name + "\" not found";
+}
+
+std::string conflict(const ObjectKey& k, std::string_view detail) {
+  return "Operation cannot be fulfilled on " + qualified(k.group, k.resource) + " \"" + k.name +
+         "\": " + std::string(detail);
+}
+
+constexpr std::string_view kModified =
+    "the object has been modified; please apply your changes to the latest version and try again";
+
+std::string string_at(const json& obj, const char* a, const char* b) {
+  if (!obj.is_object()) return {};
+  auto it = obj.find(a);
+  if (it == obj.end() || !it->is_object()) return {};
+  auto jt = it->find(b);
+  return jt != it->end() && jt->is_string() ? jt->get<std::string>() : std::string();
+}
+
+std::string rfc3339_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// base64url without padding (what kube uses for continue tokens).
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string b64_encode(std::string_view in) {
+  std::string out;
+  std::uint32_t buf = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    buf = (buf << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kB64[(buf >> bits) & 63];
+    }
+  }
+  if (bits > 0) out += kB64[(buf << (6 - bits)) & 63];
+  return out;
+}
+
+std::optional<std::string> b64_decode(std::string_view in) {
+  std::string out;
+  std::uint32_t buf = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    const char* p = c ? std::strchr(kB64, c) : nullptr;
+    int v;
+    if (p) {
+      v = static_cast<int>(p - kB64);
+    } else if (c == '+') {
+      v = 62;
+    } else if (c == '/') {
+      v = 63;
+    } else {
+      return std::nullopt;
+    }
+    buf = (buf << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buf >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+struct Continue {
+  std::int64_t rv = 0;
+  std::string ns, name;  // the last key returned
+};
+
+std::string encode_continue(const Continue& c) {
+  return b64_encode(json{{"v", "meta.k8s.io/v1"}, {"rv", c.rv}, {"ns", c.ns}, {"name", c.name}}
+                        .dump());
+}
+
+Result<Continue> decode_continue(std::string_view token) {
+  auto bad = [](std::string_view why) {
+    return error(StatusCode::kBadRequest, "invalid continue token: " + std::string(why));
+  };
+  auto raw = b64_decode(token);
+  if (!raw) return bad("not base64");
+  json j = json::parse(*raw, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return bad("not a JSON object");
+  auto v = j.find("v");
+  if (v == j.end() || *v != "meta.k8s.io/v1") return bad("unknown version");
+  auto rv = j.find("rv");
+  auto ns = j.find("ns");
+  auto name = j.find("name");
+  if (rv == j.end() || !rv->is_number_integer() || ns == j.end() || !ns->is_string() ||
+      name == j.end() || !name->is_string()) {
+    return bad("missing rv or position");
+  }
+  Continue c{rv->get<std::int64_t>(), ns->get<std::string>(), name->get<std::string>()};
+  if (c.rv <= 0) return bad("resource version must be positive");
+  return c;
+}
+
+json without_metadata(const json& obj, bool drop_status) {
+  json out = obj;
+  if (out.is_object()) {
+    out.erase("metadata");
+    if (drop_status) out.erase("status");
+  }
+  return out;
+}
+
+struct Row {
+  std::int64_t rv = 0;
+  bool deleted = false;
+  json value;
+};
+
+Result<json> parse_value(std::string_view text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return error(StatusCode::kInternal, "storage: corrupt object JSON");
+  return j;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ StoreImpl
+
+class StoreImpl {
+ public:
+  using Op = std::function<Result<json>()>;
+
+  explicit StoreImpl(const StoreOptions& options)
+      : options_(options),
+        hub_(std::make_shared<WatchHub>(options.watch_history, options.watch_queue)),
+        rng_(std::random_device{}()) {}
+
+  ~StoreImpl() { shutdown(); }
+
+  Result<void> open() {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.data_dir, ec);
+    if (ec) return error(StatusCode::kInternal, "storage: create " + options_.data_dir.string() +
+                                                    ": " + ec.message());
+    const std::string lock_path = (options_.data_dir / "LOCK").string();
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd_ < 0) return error(StatusCode::kInternal, "storage: open " + lock_path);
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      return error(StatusCode::kUnavailable,
+                   "storage: " + options_.data_dir.string() + " is in use by another store");
+    }
+    db_path_ = (options_.data_dir / "cairn.db").string();
+    auto db = Db::open(db_path_);
+    if (!db) return tl::unexpected(db.error());
+    writer_db_ = std::move(*db);
+    // WAL + synchronous=FULL: every commit fsyncs the WAL (see store.h on durability).
+    for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
+      if (auto r = writer_db_->exec(sql); !r) return r;
+    }
+    if (auto r = writer_db_->exec(kSchema); !r) return r;
+    if (auto r = writer_db_->exec("BEGIN IMMEDIATE"); !r) return r;
+    for (const char* k : {"rv", "compact"}) {
+      auto ins = writer_db_->prepare("INSERT OR IGNORE INTO meta (k, v) VALUES (?1, ?2)");
+      if (!ins) return tl::unexpected(ins.error());
+      if (auto r = ins->bind(1, std::string_view(k)).bind(2, kInitialResourceVersion).run(); !r) {
+        return r;
+      }
+    }
+    if (auto r = writer_db_->exec("COMMIT"); !r) return r;
+    auto rv = read_meta(*writer_db_, "rv");
+    auto compact = read_meta(*writer_db_, "compact");
+    if (!rv || !compact) return tl::unexpected(!rv ? rv.error() : compact.error());
+    // The counter never goes below a row that exists (defence against a lost meta update).
+    auto max_row = writer_db_->prepare("SELECT COALESCE(MAX(rv), 0) FROM kv");
+    if (!max_row) return tl::unexpected(max_row.error());
+    if (auto r = max_row->step(); !r) return tl::unexpected(r.error());
+    rv_ = std::max(*rv, max_row->column_int(0));
+    compact_rv_ = *compact;
+    committed_rv_ = rv_;
+
+    if (auto r = prepare_writer(); !r) return r;
+    if (auto r = rebuild_history(); !r) return r;
+    pending_compact_rv_ = rv_;
+    next_compaction_ = std::chrono::steady_clock::now() + options_.compaction_interval;
+    writer_ = std::thread([this] { writer_loop(); });
+    return {};
+  }
+
+  void shutdown() {
+    {
+      std::lock_guard lock(queue_mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    hub_->close_all(Status{StatusCode::kUnavailable, "the store is shutting down"});
+    insert_ = {};
+    latest_ = {};
+    set_rv_ = {};
+    writer_db_.reset();
+    std::lock_guard lock(readers_mu_);
+    readers_.clear();
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    lock_fd_ = -1;
+  }
+
+  // Runs `op` on the writer thread inside a group-commit transaction; blocks for the result.
+  Result<json> submit(Op op) {
+    auto item = std::make_unique<Pending>();
+    item->op = std::move(op);
+    auto fut = item->done.get_future();
+    {
+      std::lock_guard lock(queue_mu_);
+      if (stopping_) return error(StatusCode::kUnavailable, "the store is shutting down");
+      queue_.push_back(std::move(item));
+    }
+    queue_cv_.notify_one();
+    return fut.get();
+  }
+
+  // ---------------------------------------------------------------- write operations
+  // (all run on the writer thread, inside the batch transaction)
+
+  Result<json> do_create(const ResourceRef& res, const std::string& ns, json obj,
+                         const WriteOptions& wo) {
+    if (!obj.is_object()) return error(StatusCode::kBadRequest, "the object must be a JSON object");
+    json& md = obj["metadata"];
+    if (!md.is_object()) md = json::object();
+    std::string name = string_at(obj, "metadata", "name");
+    const std::string generate = string_at(obj, "metadata", "generateName");
+    ObjectKey key{res.group, res.resource, ns, name};
+    if (name.empty()) {
+      if (generate.empty()) {
+        return error(StatusCode::kInvalid,
+                     qualified(res.group, res.resource) +
+                         " \"\" is invalid: metadata.name: Required value: name or generateName "
+                         "is required");
+      }
+      // kube: names.SimpleNameGenerator, retried a few times on collision.
+      static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+      bool found = false;
+      for (int attempt = 0; attempt < 8 && !found; ++attempt) {
+        key.name = generate;
+        for (int i = 0; i < 5; ++i) key.name += kAlphabet[rng_() % (sizeof kAlphabet - 1)];
+        auto cur = latest(key);
+        if (!cur) return tl::unexpected(cur.error());
+        found = !*cur || (*cur)->deleted;
+      }
+      if (!found) {
+        return error(StatusCode::kAlreadyExists,
+                     qualified(res.group, res.resource) + " \"" + key.name +
+                         "\" already exists, the server was not able to generate a unique name "
+                         "for the object");
+      }
+    } else {
+      auto cur = latest(key);
+      if (!cur) return tl::unexpected(cur.error());
+      if (*cur && !(*cur)->deleted) {
+        return error(StatusCode::kAlreadyExists,
+                     qualified(res.group, res.resource) + " \"" + name + "\" already exists");
+      }
+    }
+    const std::int64_t rv = ++rv_;
+    md["name"] = key.name;
+    if (ns.empty()) {
+      md.erase("namespace");
+    } else {
+      md["namespace"] = ns;
+    }
+    md["uid"] = new_uid();
+    md["creationTimestamp"] = rfc3339_now();
+    md["resourceVersion"] = std::to_string(rv);
+    if (wo.generation == GenerationPolicy::kNone) {
+      md.erase("generation");
+    } else {
+      md["generation"] = 1;
+    }
+    auto stored = std::make_shared<const json>(std::move(obj));
+    if (auto r = insert(key, rv, true, false, 0, *stored); !r) return tl::unexpected(r.error());
+    events_.push_back({EventType::kAdded, rv, key.group, key.resource, key.namespace_, key.name,
+                       stored, nullptr});
+    return *stored;
+  }
+
+  Result<json> do_update(const ObjectKey& key, const Store::Mutator& mutate,
+                         const WriteOptions& wo) {
+    auto cur_row = latest(key);
+    if (!cur_row) return tl::unexpected(cur_row.error());
+    if (!*cur_row || (*cur_row)->deleted) return error(StatusCode::kNotFound, not_found(key));
+    const json& cur = (*cur_row)->value;
+    auto next = mutate(cur);
+    if (!next) return next;
+    json obj = std::move(*next);
+    if (!obj.is_object()) return error(StatusCode::kBadRequest, "the object must be a JSON object");
+    json& md = obj["metadata"];
+    if (!md.is_object()) md = json::object();
+    const std::string cur_rv = std::to_string((*cur_row)->rv);
+    const std::string want_rv = string_at(obj, "metadata", "resourceVersion");
+    if (!want_rv.empty() && want_rv != cur_rv) {
+      return error(StatusCode::kConflict, conflict(key, kModified));
+    }
+    const std::string cur_uid = string_at(cur, "metadata", "uid");
+    const std::string want_uid = string_at(obj, "metadata", "uid");
+    if (!want_uid.empty() && want_uid != cur_uid) {
+      return error(StatusCode::kConflict,
+                   conflict(key, "Precondition failed: UID in precondition: " + want_uid +
+                                     ", UID in object meta: " + cur_uid));
+    }
+    // Identity is the stored object's; generation follows the policy.
+    static const json kNoMetadata = json::object();
+    auto cur_md_it = cur.find("metadata");
+    const json& cur_md =
+        cur_md_it != cur.end() && cur_md_it->is_object() ? *cur_md_it : kNoMetadata;
+    md["name"] = key.name;
+    if (key.namespace_.empty()) {
+      md.erase("namespace");
+    } else {
+      md["namespace"] = key.namespace_;
+    }
+    for (const char* f : {"uid", "creationTimestamp", "generation"}) {
+      if (auto it = cur_md.find(f); it != cur_md.end()) {
+        md[f] = *it;
+      } else {
+        md.erase(f);
+      }
+    }
+    if (wo.generation != GenerationPolicy::kNone) {
+      const bool drop_status = wo.generation == GenerationPolicy::kSpec;
+      const std::int64_t gen = cur_md.value("generation", std::int64_t{0});
+      md["generation"] = without_metadata(obj, drop_status) == without_metadata(cur, drop_status)
+                             ? std::max<std::int64_t>(gen, 1)
+                             : gen + 1;
+    }
+    md["resourceVersion"] = cur_rv;
+    if (obj == cur) return cur;  // no-op: no write, no event, same RV
+    const std::int64_t rv = ++rv_;
+    md["resourceVersion"] = std::to_string(rv);
+    auto stored = std::make_shared<const json>(std::move(obj));
+    if (auto r = insert(key, rv, false, false, (*cur_row)->rv, *stored); !r) {
+      return tl::unexpected(r.error());
+    }
+    events_.push_back({EventType::kModified, rv, key.group, key.resource, key.namespace_, key.name,
+                       stored, std::make_shared<const json>(cur)});
+    return *stored;
+  }
+
+  Result<json> do_remove(const ObjectKey& key, const DeletePreconditions& pre) {
+    auto cur_row = latest(key);
+    if (!cur_row) return tl::unexpected(cur_row.error());
+    if (!*cur_row || (*cur_row)->deleted) return error(StatusCode::kNotFound, not_found(key));
+    json cur = std::move((*cur_row)->value);
+    const std::string cur_uid = string_at(cur, "metadata", "uid");
+    const std::string cur_rv = std::to_string((*cur_row)->rv);
+    if (pre.uid && *pre.uid != cur_uid) {
+      return error(StatusCode::kConflict,
+                   conflict(key, "Precondition failed: UID in precondition: " + *pre.uid +
+                                     ", UID in object meta: " + cur_uid));
+    }
+    if (pre.resource_version && *pre.resource_version != cur_rv) {
+      return error(StatusCode::kConflict,
+                   conflict(key, "Precondition failed: ResourceVersion in precondition: " +
+                                     *pre.resource_version +
+                                     ", ResourceVersion in object meta: " + cur_rv));
+    }
+    const std::int64_t rv = ++rv_;
+    auto prev = std::make_shared<const json>(cur);
+    cur["metadata"]["resourceVersion"] = std::to_string(rv);
+    auto stored = std::make_shared<const json>(std::move(cur));
+    if (auto r = insert(key, rv, false, true, (*cur_row)->rv, *stored); !r) {
+      return tl::unexpected(r.error());
+    }
+    events_.push_back({EventType::kDeleted, rv, key.group, key.resource, key.namespace_, key.name,
+                       stored, std::move(prev)});
+    return *stored;
+  }
+
+  Result<json> do_compact(std::int64_t rv) {
+    if (rv > rv_) {
+      return error(StatusCode::kBadRequest, "cannot compact to a future resource version " +
+                                                std::to_string(rv));
+    }
+    if (rv <= compact_rv_) return json();
+    auto del = writer_db_->prepare(
+        "DELETE FROM kv WHERE rv < ?1 AND (deleted = 1 OR EXISTS (SELECT 1 FROM kv n WHERE "
+        "n.grp = kv.grp AND n.res = kv.res AND n.ns = kv.ns AND n.name = kv.name AND "
+        "n.rv > kv.rv AND n.rv <= ?1))");
+    if (!del) return tl::unexpected(del.error());
+    if (auto r = del->bind(1, rv).run(); !r) return tl::unexpected(r.error());
+    auto upd = writer_db_->prepare("UPDATE meta SET v = ?1 WHERE k = 'compact'");
+    if (!upd) return tl::unexpected(upd.error());
+    if (auto r = upd->bind(1, rv).run(); !r) return tl::unexpected(r.error());
+    new_compact_rv_ = rv;
+    return json();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  Result<json> get(const ObjectKey& key) {
+    auto conn = acquire_reader();
+    if (!conn) return tl::unexpected(conn.error());
+    auto row = latest_on(**conn, key);
+    release_reader(std::move(*conn));
+    if (!row) return tl::unexpected(row.error());
+    if (!*row || (*row)->deleted) return error(StatusCode::kNotFound, not_found(key));
+    return std::move((*row)->value);
+  }
+
+  Result<ListResult> list(const ListOptions& o) {
+    std::optional<Continue> cont;
+    if (!o.continue_token.empty()) {
+      auto c = decode_continue(o.continue_token);
+      if (!c) return tl::unexpected(c.error());
+      cont = std::move(*c);
+    }
+    auto conn = acquire_reader();
+    if (!conn) return tl::unexpected(conn.error());
+    auto result = list_on(**conn, o, cont);
+    (void)(*conn)->exec("COMMIT");  // ends the read transaction; nothing to undo
+    release_reader(std::move(*conn));
+    return result;
+  }
+
+  // Lists every matching object at the newest snapshot (for watch's initial events).
+  Result<ListResult> list_all(const WatchOptions& w) {
+    ListOptions o(w.resource, w.namespace_);
+    o.label_selector = w.label_selector;
+    o.field_selector = w.field_selector;
+    return list(o);
+  }
+
+  Result<std::unique_ptr<Watch>> watch(const WatchOptions& w, Store* /*unused*/) {
+    const std::string& rv_text = w.resource_version;
+    if (rv_text.empty() || rv_text == "0") {
+      // Current state as synthetic ADDED events, then everything after its snapshot. Retried in
+      // the unlikely case that the history moved past the snapshot in between.
+      for (int attempt = 0;; ++attempt) {
+        auto snapshot = list_all(w);
+        if (!snapshot) return tl::unexpected(snapshot.error());
+        std::vector<WatchEvent> initial;
+        initial.reserve(snapshot->items.size());
+        for (auto& item : snapshot->items) {
+          const std::string rv = string_at(item, "metadata", "resourceVersion");
+          initial.push_back({EventType::kAdded, std::strtoll(rv.c_str(), nullptr, 10),
+                             std::make_shared<const json>(std::move(item))});
+        }
+        auto sub = hub_->subscribe(w, snapshot->resource_version, std::move(initial));
+        if (sub) return std::unique_ptr<Watch>(new Watch(hub_, std::move(*sub)));
+        if (sub.error().code != StatusCode::kGone || attempt == 3) {
+          return tl::unexpected(sub.error());
+        }
+      }
+    }
+    std::int64_t from = 0;
+    auto [ptr, ec] = std::from_chars(rv_text.data(), rv_text.data() + rv_text.size(), from);
+    if (ec != std::errc() || ptr != rv_text.data() + rv_text.size() || from < 0) {
+      return error(StatusCode::kBadRequest, "invalid resource version: " + rv_text);
+    }
+    auto sub = hub_->subscribe(w, from, {});
+    if (!sub) return tl::unexpected(sub.error());
+    return std::unique_ptr<Watch>(new Watch(hub_, std::move(*sub)));
+  }
+
+  std::int64_t current_rv() const { return committed_rv_.load(); }
+  std::int64_t oldest_watchable() const { return hub_->oldest_rv(); }
+
+ private:
+  struct Pending {
+    Op op;
+    std::promise<Result<json>> done;
+  };
+
+  static Result<std::int64_t> read_meta(Db& db, const char* key) {
+    auto st = db.prepare("SELECT v FROM meta WHERE k = ?1");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, std::string_view(key));
+    auto r = st->step();
+    if (!r) return tl::unexpected(r.error());
+    if (!*r) return error(StatusCode::kInternal, std::string("storage: missing meta ") + key);
+    return st->column_int(0);
+  }
+
+  Result<void> prepare_writer() {
+    auto ins = writer_db_->prepare(
+        "INSERT INTO kv (rv, grp, res, ns, name, created, deleted, prev_rv, value) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (!ins) return tl::unexpected(ins.error());
+    insert_ = std::move(*ins);
+    auto lat = writer_db_->prepare(kLatestSql);
+    if (!lat) return tl::unexpected(lat.error());
+    latest_ = std::move(*lat);
+    auto meta = writer_db_->prepare("UPDATE meta SET v = ?1 WHERE k = 'rv'");
+    if (!meta) return tl::unexpected(meta.error());
+    set_rv_ = std::move(*meta);
+    return {};
+  }
+
+  static constexpr std::string_view kLatestSql =
+      "SELECT rv, deleted, value FROM kv WHERE grp = ?1 AND res = ?2 AND ns = ?3 AND name = ?4 "
+      "ORDER BY rv DESC LIMIT 1";
+
+  static Result<std::optional<Row>> latest_with(Stmt& st, const ObjectKey& key) {
+    st.bind(1, key.group).bind(2, key.resource).bind(3, key.namespace_).bind(4, key.name);
+    auto r = st.step();
+    if (!r) return tl::unexpected(r.error());
+    std::optional<Row> out;
+    if (*r) {
+      auto value = parse_value(st.column_text(2));
+      if (!value) {
+        st.reset();
+        return tl::unexpected(value.error());
+      }
+      out = Row{st.column_int(0), st.column_int(1) != 0, std::move(*value)};
+    }
+    st.reset();
+    return out;
+  }
+
+  Result<std::optional<Row>> latest(const ObjectKey& key) { return latest_with(latest_, key); }
+
+  static Result<std::optional<Row>> latest_on(Db& db, const ObjectKey& key) {
+    auto st = db.prepare(kLatestSql);
+    if (!st) return tl::unexpected(st.error());
+    return latest_with(*st, key);
+  }
+
+  Result<void> insert(const ObjectKey& key, std::int64_t rv, bool created, bool deleted,
+                      std::int64_t prev_rv, const json& value) {
+    const std::string text = value.dump();
+    insert_.bind(1, rv).bind(2, key.group).bind(3, key.resource).bind(4, key.namespace_);
+    insert_.bind(5, key.name).bind(6, std::int64_t{created}).bind(7, std::int64_t{deleted});
+    insert_.bind(8, prev_rv).bind(9, text);
+    return insert_.run();
+  }
+
+  std::string new_uid() {
+    unsigned char b[16];
+    for (int i = 0; i < 16; i += 8) {
+      const std::uint64_t r = rng_();
+      for (int j = 0; j < 8; ++j) b[i + j] = static_cast<unsigned char>(r >> (8 * j));
+    }
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (int i = 0; i < 16; ++i) {
+      if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+      out += kHex[b[i] >> 4];
+      out += kHex[b[i] & 15];
+    }
+    return out;
+  }
+
+  // Rebuilds the watch history from the retained rows after the compaction point.
+  Result<void> rebuild_history() {
+    const std::int64_t keep = static_cast<std::int64_t>(options_.watch_history);
+    const std::int64_t start = std::max(compact_rv_, rv_ - keep);
+    auto st = writer_db_->prepare(
+        "SELECT k.rv, k.grp, k.res, k.ns, k.name, k.created, k.deleted, k.value, p.value "
+        "FROM kv k LEFT JOIN kv p ON p.rv = k.prev_rv AND k.prev_rv > 0 "
+        "WHERE k.rv > ?1 ORDER BY k.rv");
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, start);
+    std::vector<HubEvent> events;
+    while (true) {
+      auto r = st->step();
+      if (!r) return tl::unexpected(r.error());
+      if (!*r) break;
+      HubEvent e;
+      e.rv = st->column_int(0);
+      e.group = st->column_text(1);
+      e.resource = st->column_text(2);
+      e.namespace_ = st->column_text(3);
+      e.name = st->column_text(4);
+      e.type = st->column_int(6) ? EventType::kDeleted
+               : st->column_int(5) ? EventType::kAdded
+                                   : EventType::kModified;
+      auto v = parse_value(st->column_text(7));
+      if (!v) return tl::unexpected(v.error());
+      e.object = std::make_shared<const json>(std::move(*v));
+      if (!st->column_is_null(8)) {
+        auto p = parse_value(st->column_text(8));
+        if (!p) return tl::unexpected(p.error());
+        e.prev = std::make_shared<const json>(std::move(*p));
+      }
+      events.push_back(std::move(e));
+    }
+    hub_->reset(start, rv_, std::move(events));
+    return {};
+  }
+
+  // ---------------------------------------------------------------- writer thread
+
+  void writer_loop() {
+    std::vector<std::unique_ptr<Pending>> batch;
+    while (true) {
+      {
+        std::unique_lock lock(queue_mu_);
+        auto wake = [&] { return stopping_ || !queue_.empty(); };
+        if (options_.compaction_interval.count() > 0) {
+          queue_cv_.wait_until(lock, next_compaction_, wake);
+        } else {
+          queue_cv_.wait(lock, wake);
+        }
+        while (!queue_.empty() && batch.size() < options_.max_batch) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        if (batch.empty() && stopping_) return;
+      }
+      maybe_schedule_compaction(batch);
+      if (!batch.empty()) run_batch(batch);
+      batch.clear();
+    }
+  }
+
+  void maybe_schedule_compaction(std::vector<std::unique_ptr<Pending>>& batch) {
+    if (options_.compaction_interval.count() <= 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_compaction_) return;
+    // Compact to the RV that was current one interval ago (etcd-style), as part of this batch.
+    const std::int64_t target = pending_compact_rv_;
+    pending_compact_rv_ = rv_;
+    next_compaction_ = now + options_.compaction_interval;
+    if (target <= compact_rv_) return;
+    auto item = std::make_unique<Pending>();
+    item->op = [this, target] { return do_compact(target); };
+    batch.push_back(std::move(item));
+  }
+
+  void run_batch(std::vector<std::unique_ptr<Pending>>& batch) {
+    std::vector<Result<json>> results;
+    results.reserve(batch.size());
+    const std::int64_t rv_before = rv_;
+    events_.clear();
+    new_compact_rv_ = 0;
+    auto fail_all = [&](const Status& s) {
+      (void)writer_db_->exec("ROLLBACK");  // best effort: the batch failed either way
+      rv_ = rv_before;
+      events_.clear();
+      for (auto& p : batch) p->done.set_value(tl::unexpected(s));
+    };
+    if (auto r = writer_db_->exec("BEGIN IMMEDIATE"); !r) return fail_all(r.error());
+    for (auto& p : batch) {
+      if (auto r = writer_db_->exec("SAVEPOINT w"); !r) return fail_all(r.error());
+      const std::size_t events_before = events_.size();
+      const std::int64_t op_rv_before = rv_;
+      Result<json> r = error(StatusCode::kInternal, "write not run");
+      try {
+        r = p->op();
+      } catch (const std::exception& e) {
+        r = error(StatusCode::kInternal, std::string("storage: ") + e.what());
+      }
+      if (!r) {
+        if (auto rb = writer_db_->exec("ROLLBACK TO w"); !rb) return fail_all(rb.error());
+        events_.resize(events_before);
+        rv_ = op_rv_before;
+      }
+      if (auto rel = writer_db_->exec("RELEASE w"); !rel) return fail_all(rel.error());
+      results.push_back(std::move(r));
+    }
+    if (rv_ != rv_before) {
+      if (auto r = set_rv_.bind(1, rv_).run(); !r) return fail_all(r.error());
+    }
+    if (auto r = writer_db_->exec("COMMIT"); !r) return fail_all(r.error());
+    // Durable now: make it visible to watchers, then acknowledge.
+    if (new_compact_rv_) compact_rv_ = new_compact_rv_;
+    committed_rv_.store(rv_);
+    if (!events_.empty()) hub_->publish(std::move(events_));
+    events_.clear();
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+  }
+
+  // ---------------------------------------------------------------- readers
+
+  Result<std::unique_ptr<Db>> acquire_reader() {
+    {
+      std::lock_guard lock(readers_mu_);
+      if (!readers_.empty()) {
+        auto db = std::move(readers_.back());
+        readers_.pop_back();
+        return db;
+      }
+    }
+    return Db::open(db_path_);
+  }
+
+  void release_reader(std::unique_ptr<Db> db) {
+    std::lock_guard lock(readers_mu_);
+    if (readers_.size() < 16) readers_.push_back(std::move(db));
+  }
+
+  Result<ListResult> list_on(Db& db, const ListOptions& o, const std::optional<Continue>& cont) {
+    // One read transaction: the meta row and the kv rows come from the same snapshot.
+    if (auto r = db.exec("BEGIN"); !r) return tl::unexpected(r.error());
+    auto current = read_meta(db, "rv");
+    auto compacted = read_meta(db, "compact");
+    if (!current || !compacted) return tl::unexpected(!current ? current.error() : compacted.error());
+    ListResult out;
+    out.resource_version = *current;
+    if (cont) {
+      if (cont->rv > *current) {
+        return error(StatusCode::kBadRequest,
+                     "invalid continue token: resource version is in the future");
+      }
+      if (cont->rv < *compacted) return error(StatusCode::kGone, std::string(kContinueTooOld));
+      out.resource_version = cont->rv;
+    }
+    // The newest row per key at or below the snapshot (SQLite gives bare columns the values of
+    // the MAX(rv) row), keeping keys that exist at the snapshot.
+    std::string sql =
+        "SELECT ns, name, rv, value FROM (SELECT ns, name, MAX(rv) AS rv, deleted, value FROM kv "
+        "WHERE grp = ?1 AND res = ?2 AND rv <= ?3";
+    if (o.namespace_) sql += " AND ns = ?4";
+    if (cont) sql += " AND (ns, name) > (?5, ?6)";
+    sql += " GROUP BY ns, name) WHERE deleted = 0 ORDER BY ns, name";
+    auto st = db.prepare(sql);
+    if (!st) return tl::unexpected(st.error());
+    st->bind(1, o.resource.group).bind(2, o.resource.resource).bind(3, out.resource_version);
+    if (o.namespace_) st->bind(4, *o.namespace_);
+    if (cont) st->bind(5, cont->ns).bind(6, cont->name);
+    const bool filtered = !o.label_selector.empty() || !o.field_selector.empty();
+    std::string last_ns, last_name;
+    while (true) {
+      auto r = st->step();
+      if (!r) return tl::unexpected(r.error());
+      if (!*r) break;
+      auto value = parse_value(st->column_text(3));
+      if (!value) return tl::unexpected(value.error());
+      if (filtered && !(o.label_selector.matches_object(*value) &&
+                        o.field_selector.matches_object(*value))) {
+        continue;
+      }
+      if (o.limit > 0 && static_cast<std::int64_t>(out.items.size()) == o.limit) {
+        // One more match exists: this page ends at the previous item.
+        out.continue_token = encode_continue({out.resource_version, last_ns, last_name});
+        break;
+      }
+      last_ns = st->column_text(0);
+      last_name = st->column_text(1);
+      out.items.push_back(std::move(*value));
+    }
+    return out;
+  }
+
+  StoreOptions options_;
+  std::shared_ptr<WatchHub> hub_;
+  std::string db_path_;
+  int lock_fd_ = -1;
+
+  // Writer thread state (only the writer touches these after open()).
+  std::unique_ptr<Db> writer_db_;
+  Stmt insert_, latest_, set_rv_;
+  std::mt19937_64 rng_;
+  std::int64_t rv_ = 0;
+  std::int64_t compact_rv_ = 0;
+  std::int64_t new_compact_rv_ = 0;
+  std::int64_t pending_compact_rv_ = 0;
+  std::chrono::steady_clock::time_point next_compaction_;
+  std::vector<HubEvent> events_;  // of the current batch
+  std::thread writer_;
+
+  std::atomic<std::int64_t> committed_rv_{0};
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::unique_ptr<Pending>> queue_;
+  bool stopping_ = false;
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Db>> readers_;
+};
+
+}  // namespace detail
+
+// ------------------------------------------------------------------ Store
+
+Store::Store(std::unique_ptr<detail::StoreImpl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
+  auto impl = std::make_unique<detail::StoreImpl>(options);
+  if (auto r = impl->open(); !r) return tl::unexpected(r.error());
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Result<nlohmann::json> Store::create(const ResourceRef& resource, const std::string& namespace_,
+                                     nlohmann::json object, const WriteOptions& options) {
+  auto* impl = impl_.get();
+  return impl->submit([impl, &resource, &namespace_, &object, &options] {
+    return impl->do_create(resource, namespace_, std::move(object), options);
+  });
+}
+
+Result<nlohmann::json> Store::get(const ObjectKey& key) { return impl_->get(key); }
+
+Result<nlohmann::json> Store::update(const ObjectKey& key, nlohmann::json object,
+                                     const WriteOptions& options) {
+  return update_with(
+      key, [&object](const nlohmann::json&) -> Result<nlohmann::json> { return object; },
+      options);
+}
+
+Result<nlohmann::json> Store::update_with(const ObjectKey& key, Mutator mutate,
+                                          const WriteOptions& options) {
+  auto* impl = impl_.get();
+  return impl->submit(
+      [impl, &key, &mutate, &options] { return impl->do_update(key, mutate, options); });
+}
+
+Result<nlohmann::json> Store::remove(const ObjectKey& key, const DeletePreconditions& pre) {
+  auto* impl = impl_.get();
+  return impl->submit([impl, &key, &pre] { return impl->do_remove(key, pre); });
+}
+
+Result<ListResult> Store::list(const ListOptions& options) { return impl_->list(options); }
+
+Result<std::unique_ptr<Watch>> Store::watch(const WatchOptions& options) {
+  return impl_->watch(options, this);
+}
+
+std::int64_t Store::current_resource_version() const { return impl_->current_rv(); }
+
+std::int64_t Store::oldest_watchable_resource_version() const {
+  return impl_->oldest_watchable();
+}
+
+Result<void> Store::compact(std::int64_t rv) {
+  auto* impl = impl_.get();
+  auto r = impl->submit([impl, rv] { return impl->do_compact(rv); });
+  if (!r) return tl::unexpected(r.error());
+  return {};
+}
+
+}  // namespace cairn::apiserver

@@ -1,0 +1,232 @@
+// Store: the durable object store of the embedded API server, with watch.
+//
+// Objects are JSON documents keyed by (group, resource, namespace, name); cluster-scoped objects
+// use namespace "". Every write gets the next value of one global, monotonically increasing
+// resourceVersion (RV), which is persisted and never reused, also across restarts.
+//
+// Durability. SQLite in WAL mode with synchronous=FULL under `data_dir`: a write returns only
+// after its transaction is committed and the WAL fsync'ed, so an acknowledged write survives
+// kill -9 and power loss. (WAL with synchronous=NORMAL would survive a process crash but could
+// lose the last commits on power loss; group commit makes FULL cheap, so we take it.)
+//
+// Group commit. All writes run on one writer thread that drains a queue: the writes waiting at
+// that moment share one transaction (each in its own savepoint, so one failing write does not
+// affect the others) and one fsync. Callers block on a future for their own result.
+//
+// MVCC. The `kv` table keeps one row per write (kine-style: rv, key, created/deleted flags,
+// value). Reads at a snapshot RV pick the newest row per key at or below it, so list pages
+// joined by a continue token all see the state of the first page. Rows superseded before the
+// compaction point are deleted by compaction (every `compaction_interval`, like etcd's 5
+// minutes, or compact() explicitly); continue tokens from before it get 410 Gone.
+//
+// Watch. An in-memory history of the last `watch_history` events (rebuilt from the table on
+// start-up, so it never reaches back further than the retained rows; a fresh store starts at
+// RV kInitialResourceVersion so that `resourceVersion=1` is always too old) feeds subscriptions.
+// Writers never block on watchers: each subscription has a bounded queue, and one that
+// overflows is closed with 410 so that its client relists.
+//
+// Thread-safety: all public methods of Store and Watch are safe to call from any thread. Store
+// owns its SQLite connections and its writer thread; a Watch holds a shared reference to the
+// event hub and may outlive the Store (it is then closed).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "apiserver/selector.h"
+#include "apiserver/status.h"
+
+namespace cairn::apiserver {
+
+namespace detail {
+class WatchHub;
+struct Subscriber;
+class StoreImpl;
+}  // namespace detail
+
+// The RV of a freshly created store; history never reaches back to 1.
+inline constexpr std::int64_t kInitialResourceVersion = 1000;
+
+// A resource type: group ("" for the core group) and plural resource name.
+struct ResourceRef {
+  std::string group;
+  std::string resource;
+};
+
+struct ObjectKey {
+  std::string group;
+  std::string resource;
+  std::string namespace_;  // "" for cluster-scoped objects
+  std::string name;
+};
+
+// How metadata.generation is maintained.
+enum class GenerationPolicy {
+  kNone,            // never set (ConfigMap, Secret, ...)
+  kSpec,            // 1 on create; +1 when anything but metadata and status changes
+  kAllButMetadata,  // 1 on create; +1 when anything but metadata changes (CRs without /status)
+};
+
+struct WriteOptions {
+  GenerationPolicy generation = GenerationPolicy::kSpec;
+};
+
+struct DeletePreconditions {
+  std::optional<std::string> uid;
+  std::optional<std::string> resource_version;
+};
+
+struct ListOptions {
+  ListOptions() = default;
+  explicit ListOptions(ResourceRef r, std::optional<std::string> ns = std::nullopt)
+      : resource(std::move(r)), namespace_(std::move(ns)) {}
+
+  ResourceRef resource;
+  std::optional<std::string> namespace_;  // unset = all namespaces
+  LabelSelector label_selector;
+  FieldSelector field_selector;
+  std::int64_t limit = 0;     // 0 = no limit
+  std::string continue_token; // from a previous page
+};
+
+struct ListResult {
+  std::int64_t resource_version = 0;  // the snapshot every page of this list reads
+  std::vector<nlohmann::json> items;  // ordered by (namespace, name)
+  std::string continue_token;         // "" when this is the last page
+};
+
+enum class EventType { kAdded, kModified, kDeleted, kBookmark, kError };
+
+std::string_view to_string(EventType type);  // "ADDED", "MODIFIED", ...
+
+struct WatchEvent {
+  EventType type = EventType::kAdded;
+  std::int64_t resource_version = 0;
+  // The object at that RV (DELETED: the last state, carrying the deletion's RV; BOOKMARK:
+  // {"metadata":{"resourceVersion":"N"}}).
+  std::shared_ptr<const nlohmann::json> object;
+};
+
+struct WatchOptions {
+  WatchOptions() = default;
+  explicit WatchOptions(ResourceRef r, std::optional<std::string> ns = std::nullopt)
+      : resource(std::move(r)), namespace_(std::move(ns)) {}
+
+  ResourceRef resource;
+  std::optional<std::string> namespace_;  // unset = all namespaces
+  LabelSelector label_selector;
+  FieldSelector field_selector;
+  // Kubernetes' `resourceVersion` parameter: "" (unset) or "0" = synthetic ADDED events for the
+  // current state, then changes; "N" = only changes after N (410 Gone when N is too old).
+  std::string resource_version;
+  bool allow_bookmarks = false;
+};
+
+// One watch subscription. Events come in RV order. After a close (by close(), the store
+// shutting down, or queue overflow) next() drains nothing more and returns the close status.
+class Watch {
+ public:
+  ~Watch();
+  Watch(const Watch&) = delete;
+  Watch& operator=(const Watch&) = delete;
+
+  // The next event, waiting up to `timeout`. nullopt on timeout. An unexpected Status when the
+  // watch was closed: Gone for overflow (relist), Unavailable when the store shut down.
+  Result<std::optional<WatchEvent>> next(std::chrono::milliseconds timeout);
+
+  // Non-blocking next().
+  Result<std::optional<WatchEvent>> try_next();
+
+  // With allow_bookmarks: a BOOKMARK at the newest RV this watch has seen pass (matching or
+  // not), when that is newer than the last event or bookmark it returned and no event is
+  // queued. Callers send one periodically and before closing on timeout.
+  std::optional<WatchEvent> bookmark();
+
+  // Called (from a writer thread, without locks held) when events become available or the
+  // watch closes; lets an event loop post work instead of blocking in next(). Replaces any
+  // previous callback; it may run concurrently with this call.
+  void set_notify(std::function<void()> notify);
+
+  void close();
+
+ private:
+  friend class detail::StoreImpl;
+  Watch(std::shared_ptr<detail::WatchHub> hub, std::shared_ptr<detail::Subscriber> sub);
+  std::shared_ptr<detail::WatchHub> hub_;
+  std::shared_ptr<detail::Subscriber> sub_;
+};
+
+struct StoreOptions {
+  std::filesystem::path data_dir;
+  std::size_t watch_history = 10'000;      // events kept in memory for watches
+  std::size_t watch_queue = 1'000;         // per-subscription queue bound
+  std::size_t max_batch = 512;             // writes per group commit
+  // How often the writer compacts to the RV current one interval earlier; 0 = only compact().
+  std::chrono::seconds compaction_interval{300};
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the store in options.data_dir. Holds an exclusive lock on the
+  // directory while open: a second open of the same directory fails with Unavailable.
+  static Result<std::unique_ptr<Store>> open(const StoreOptions& options);
+  ~Store();  // stops the writer after the queued writes; closes all watches
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Creates `object` under resource/namespace. The name is metadata.name or, when empty,
+  // metadata.generateName plus 5 random characters. Sets metadata.namespace (removed when ""),
+  // uid, creationTimestamp, resourceVersion and, per policy, generation = 1. A client-sent
+  // resourceVersion is ignored. AlreadyExists / Invalid (neither name nor generateName).
+  Result<nlohmann::json> create(const ResourceRef& resource, const std::string& namespace_,
+                                nlohmann::json object, const WriteOptions& options = {});
+
+  Result<nlohmann::json> get(const ObjectKey& key);
+
+  // Replaces the object. metadata.resourceVersion, when set, must be the current one
+  // (Conflict); metadata.uid, when set, must match (Conflict). name, namespace, uid and
+  // creationTimestamp are kept from the stored object; generation per policy. An update that
+  // changes nothing writes nothing and returns the stored object (same RV). NotFound.
+  Result<nlohmann::json> update(const ObjectKey& key, nlohmann::json object,
+                                const WriteOptions& options = {});
+
+  // Read-modify-write in one transaction (kube's GuaranteedUpdate): `mutate` gets the current
+  // object and returns the new one (or an error, which aborts). It runs on the writer thread
+  // and must not call the Store. The result is then written as by update().
+  using Mutator = std::function<Result<nlohmann::json>(const nlohmann::json& current)>;
+  Result<nlohmann::json> update_with(const ObjectKey& key, Mutator mutate,
+                                     const WriteOptions& options = {});
+
+  // Deletes the object; returns its last state carrying the deletion's RV. Conflict when a
+  // precondition does not match; NotFound.
+  Result<nlohmann::json> remove(const ObjectKey& key, const DeletePreconditions& pre = {});
+
+  // One page of a list at a consistent snapshot. BadRequest for a malformed continue token;
+  // Gone when the token's snapshot was compacted away.
+  Result<ListResult> list(const ListOptions& options);
+
+  Result<std::unique_ptr<Watch>> watch(const WatchOptions& options);
+
+  // The newest committed RV.
+  std::int64_t current_resource_version() const;
+  // The oldest RV a watch may start from (exclusive: events after it are all retained).
+  std::int64_t oldest_watchable_resource_version() const;
+
+  // Drops history rows superseded at or before `rv` (<= current). Snapshots older than it
+  // become unavailable (continue tokens get 410).
+  Result<void> compact(std::int64_t rv);
+
+ private:
+  explicit Store(std::unique_ptr<detail::StoreImpl> impl);
+  std::unique_ptr<detail::StoreImpl> impl_;
+};
+
+}  // namespace cairn::apiserver
