@@ -484,7 +484,7 @@ Result<std::string> JsonParser::parse_string() {
       case 'r': out.push_back('\r'); break;
       case 't': out.push_back('\t'); break;
       case 'u': {
-        char32_t r;
+        char32_t r = 0;
         for (std::size_t k = 1; k <= 4; ++k) {
           if (pos_ + k >= s_.size()) return tl::unexpected(syntax_at_end());
           const char h = s_[pos_ + k];
@@ -497,7 +497,7 @@ Result<std::string> JsonParser::parse_string() {
         read_hex4(pos_ + 1, r);
         pos_ += 4;
         if (r >= 0xD800 && r < 0xE000) {
-          char32_t low;
+          char32_t low = 0;
           const bool pair = r < 0xDC00 && pos_ + 2 < s_.size() && s_[pos_ + 1] == '\\' &&
                             s_[pos_ + 2] == 'u' && read_hex4(pos_ + 3, low) && low >= 0xDC00 &&
                             low < 0xE000;

@@ -262,7 +262,11 @@ void Printer::fmt_sbx(std::string_view s, std::string_view digits) {
 void Printer::fmt_q(std::string_view s) {
   s = truncate(s);
   if (f_.sharp && detail::can_backquote(s)) {
-    pad("`" + std::string(s) + "`");
+    // Built with append: GCC 12 -O3 reports a false -Wrestrict on "`" + std::string.
+    std::string raw;
+    raw.reserve(s.size() + 2);
+    raw.append(1, '`').append(s).append(1, '`');
+    pad(raw);
     return;
   }
   pad(go_quote(s, f_.plus));
