@@ -38,7 +38,7 @@ if (( with_test )); then
   # bookworm-backports + Debian's Go libraries); see shared/tools/gotpl-ref.
   here=$(cd "$(dirname "$0")/.." && pwd)
   ref="${CAIRN_SHARED_DIR:-$here/../shared}/tools/gotpl-ref"
-  if [[ -x "$ref/install-deps.sh" ]]; then
+  if [[ -f "$ref/install-deps.sh" ]]; then
     sh "$ref/install-deps.sh"
   else
     echo "warning: $ref not found; the differential test will be skipped" >&2
