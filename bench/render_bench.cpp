@@ -109,7 +109,7 @@ Figures bench_processes(const std::string& bin, const std::string& first_arg,
 int main(int argc, char** argv) {
   int rounds = 20;
   std::string shared = CAIRN_SHARED_DIR;
-  std::string cairn_bin = std::string(CAIRN_BINARY_DIR) + "/cmd/cairn/cairn";
+  std::string cairn_bin = std::string(CAIRN_BINARY_DIR) + "/cairn";
   std::string ref_bin = std::string(CAIRN_BINARY_DIR) + "/tools/gotpl-ref";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];

@@ -10,6 +10,6 @@ stack=examples/cluster-stacks/docker-demo-1-32
 echo "== cairn render $stack/cluster-class"
 ./build/cairn render "$stack/cluster-class" --name docker-demo-1-32 --namespace my-tenant \
   --kube-version v1.32.5
-echo "== cairn render $stack/cluster-addon (with the values the operator generates)"
+echo "== cairn render $stack/cluster-addon"
 ./build/cairn render "$stack/cluster-addon" --name cluster-addon --namespace kube-system \
   --kube-version v1.32.5 --include-crds
