@@ -36,10 +36,8 @@ struct ChartRenderOptions {
   int revision = 1;
 };
 
-// `helm template` output, or helm's error text. Errors of the render stage
-// (after values are known: kubeVersion check, template errors, YAML errors
-// in rendered documents) end with helm's "\n\nUse --debug flag to render out
-// invalid YAML" hint, as helm prints them.
+// `helm template` output, or helm's error text (without helm's "Use --debug
+// flag" hint: cairn has no such flag).
 Result<std::string> render_chart(const ChartRenderOptions& opts);
 
 // ---------------------------------------------------------------- loading

@@ -19,7 +19,6 @@
 namespace cairn::render {
 namespace {
 
-constexpr std::string_view kDebugHint = "\n\nUse --debug flag to render out invalid YAML";
 constexpr std::string_view kDefaultKubeVersion = "v1.34.0";
 
 // Go's strings.TrimSpace for ASCII whitespace.
@@ -40,9 +39,6 @@ std::string_view base_name(std::string_view p) {
   return slash == std::string_view::npos ? p : p.substr(slash + 1);
 }
 
-Error render_stage_error(std::string message) {
-  return Error{std::move(message) + std::string(kDebugHint)};
-}
 
 // A map typed chartutil.Values (a shallow copy of `m`, so the parent's view
 // of the same table keeps its plain map type).
@@ -326,7 +322,7 @@ Result<std::string> assemble_output(const std::map<std::string, std::string>& fi
       auto head = parse_head(doc);
       if (!head) {
         return tl::unexpected(
-            render_stage_error("YAML parse error on " + name + ": " + head.error().message));
+            Error("YAML parse error on " + name + ": " + head.error().message));
       }
       Manifest m{name, std::move(doc), head->kind};
       if (!head->hook) {
@@ -479,13 +475,13 @@ Result<std::string> render_chart(const ChartRenderOptions& opts) {
   if (!c.metadata.kube_version.empty() &&
       !detail::semver_compatible(c.metadata.kube_version, kube->version)) {
     return tl::unexpected(
-        render_stage_error("chart requires kubeVersion: " + c.metadata.kube_version +
+        Error("chart requires kubeVersion: " + c.metadata.kube_version +
                            " which is incompatible with Kubernetes " + kube->version));
   }
   Renderables tpls;
   collect_templates(c, c.metadata.name, true, top, tpls);
   auto files = run_engine(tpls);
-  if (!files) return tl::unexpected(render_stage_error(files.error().message));
+  if (!files) return tl::unexpected(files.error());
   return assemble_output(*files, c, opts.include_crds);
 }
 
