@@ -23,6 +23,7 @@
 
 #include "render/codec.h"
 #include "render/detail/codec_util.h"
+#include "render/gofmt.h"
 
 namespace cairn::render {
 namespace {
@@ -122,31 +123,6 @@ bool base64_decode(std::string_view in, std::string& out) {
   return true;
 }
 
-// fmt's %#v of a string (strconv.Quote for the common cases).
-void go_quote(std::string& out, std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  out.push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 15]);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 // fmt's %#v of the interface{} value yaml.v2 would have built (keys already
 // strings, numbers float64: close enough for an error message).
 void go_sharp_v(std::string& out, const Value& v, bool nested = false) {
@@ -156,7 +132,7 @@ void go_sharp_v(std::string& out, const Value& v, bool nested = false) {
     for (const auto& [k, item] : v.map().items) {
       if (!first) out += ", ";
       first = false;
-      go_quote(out, k);
+      out += go_quote(k);
       out.push_back(':');
       go_sharp_v(out, item, true);
     }
@@ -171,7 +147,7 @@ void go_sharp_v(std::string& out, const Value& v, bool nested = false) {
     }
     out.push_back('}');
   } else if (v.is_string()) {
-    go_quote(out, v.as_string());
+    out += go_quote(v.as_string());
   } else if (v.is_bool()) {
     out += v.as_bool() ? "true" : "false";
   } else if (v.is_float()) {
