@@ -322,7 +322,7 @@ Result<std::string> assemble_output(const std::map<std::string, std::string>& fi
       auto head = parse_head(doc);
       if (!head) {
         return tl::unexpected(
-            Error("YAML parse error on " + name + ": " + head.error().message));
+            Error{"YAML parse error on " + name + ": " + head.error().message});
       }
       Manifest m{name, std::move(doc), head->kind};
       if (!head->hook) {
@@ -475,8 +475,8 @@ Result<std::string> render_chart(const ChartRenderOptions& opts) {
   if (!c.metadata.kube_version.empty() &&
       !detail::semver_compatible(c.metadata.kube_version, kube->version)) {
     return tl::unexpected(
-        Error("chart requires kubeVersion: " + c.metadata.kube_version +
-                           " which is incompatible with Kubernetes " + kube->version));
+        Error{"chart requires kubeVersion: " + c.metadata.kube_version +
+              " which is incompatible with Kubernetes " + kube->version});
   }
   Renderables tpls;
   collect_templates(c, c.metadata.name, true, top, tpls);
