@@ -388,9 +388,13 @@ class StoreImpl {
     if (wo.generation != GenerationPolicy::kNone) {
       const bool drop_status = wo.generation == GenerationPolicy::kSpec;
       const std::int64_t gen = cur_md.value("generation", std::int64_t{0});
-      md["generation"] = without_metadata(obj, drop_status) == without_metadata(cur, drop_status)
-                             ? std::max<std::int64_t>(gen, 1)
-                             : gen + 1;
+      std::int64_t next = without_metadata(obj, drop_status) == without_metadata(cur, drop_status)
+                              ? std::max<std::int64_t>(gen, 1)
+                              : gen + 1;
+      // kube's markAsDeleting: setting deletionTimestamp for the first time is a change of
+      // the desired state (controllers must notice), so it bumps generation too.
+      if (md.contains("deletionTimestamp") && !cur_md.contains("deletionTimestamp")) ++next;
+      md["generation"] = next;
     }
     md["resourceVersion"] = cur_rv;
     if (obj == cur) return cur;  // no-op: no write, no event, same RV

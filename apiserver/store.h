@@ -71,6 +71,8 @@ struct ObjectKey {
 // How metadata.generation is maintained.
 enum class GenerationPolicy {
   kNone,            // never set (ConfigMap, Secret, ...)
+  // With kSpec and kAllButMetadata, the write that first sets metadata.deletionTimestamp also
+  // adds 1 (as kube-apiserver does when it marks an object for deletion).
   kSpec,            // 1 on create; +1 when anything but metadata and status changes
   kAllButMetadata,  // 1 on create; +1 when anything but metadata changes (CRs without /status)
 };

@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
-# Builds cairn (release) and the Go reference renderer, then runs the benchmarks.
-#   hack/bench.sh [--rounds N]
+# Builds cairn (release) and runs the benchmarks; figures go to docs/benchmarks.md by hand.
+#   hack/bench.sh                       every benchmark
+#   hack/bench.sh render [--rounds N]   the renderer against the Go reference renderer
+#   hack/bench.sh apiserver [--seconds S] [--objects N] [--watchers W]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+which=${1:-all}
+[[ $# -gt 0 ]] && shift
 cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-release --target cairn render_bench
-hack/build-gotpl-ref.sh build-release
-./build-release/bench/render_bench "$@"
+case "$which" in
+  render|all)
+    cmake --build build-release --target cairn render_bench
+    hack/build-gotpl-ref.sh build-release
+    ./build-release/bench/render_bench "$@"
+    ;;&
+  apiserver|all)
+    cmake --build build-release --target cairn apiserver_bench
+    ./build-release/bench/apiserver_bench --cairn build-release/cairn "$@"
+    ;;
+  render) ;;
+  *) echo "usage: hack/bench.sh [render|apiserver] [options]" >&2; exit 1 ;;
+esac

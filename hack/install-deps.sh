@@ -2,7 +2,8 @@
 # Installs what cairn needs on Debian 12 (run as root; apt only).
 #   hack/install-deps.sh          build dependencies
 #   hack/install-deps.sh --test   + test tools: clang/libFuzzer, Go 1.23 for the
-#                                 reference renderer (bookworm-backports), kubectl peers
+#                                 reference renderer (bookworm-backports), kubectl and
+#                                 python3-kubernetes for the end-to-end tests
 set -euo pipefail
 with_test=0
 [[ "${1:-}" == "--test" ]] && with_test=1
@@ -20,7 +21,10 @@ packages=(
   libcli11-dev libexpected-dev prometheus-cpp-dev libcrypt-dev libjemalloc-dev catch2
 )
 if (( with_test )); then
-  packages+=(clang libclang-rt-14-dev)
+  # clang/libFuzzer; the Python client of the e2e tests (Debian's, for /usr/bin/python3)
+  packages+=(clang libclang-rt-14-dev python3-kubernetes python3-yaml)
+  # kubectl drives the e2e tests; this machine has one preinstalled, elsewhere take Debian's.
+  command -v kubectl >/dev/null || packages+=(kubernetes-client)
 fi
 
 missing=()

@@ -10,5 +10,7 @@ namespace cairn::cmd {
 void add_render_command(CLI::App& app, int& exit_code);
 // `cairn template --mode helm|gotpl --data DATA.json FILE`: one template file.
 void add_template_command(CLI::App& app, int& exit_code);
+// `cairn apiserver --data-dir DIR [--listen H:P] [--kubeconfig-out F] [--insecure]`.
+void add_apiserver_command(CLI::App& app, int& exit_code);
 
 }  // namespace cairn::cmd

@@ -1,0 +1,398 @@
+// apiserver_bench: throughput and latency of `cairn apiserver`, driven over HTTP/1.1 keep-alive
+// connections like real clients (Boost.Beast), against a server process of its own.
+//
+// Prints: this machine's single-writer fsync rate (measured in the same run, on the same file
+// system as the data directory); ConfigMap creates/s and updates/s with 1, 8 and 64 concurrent
+// clients; list latency of 10,000 ConfigMaps; watch event latency (p50/p99) with 100 watchers;
+// the server's RSS with 10,000 objects stored. Targets (issue 3): creates/s with 64 clients at
+// least 2x the fsync rate; list of 10,000 under 150 ms; watch p99 under 50 ms; RSS under 100 MiB.
+//
+//   apiserver_bench [--cairn PATH] [--seconds S] [--objects N] [--watchers W] [--dir DIR]
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+namespace {
+
+[[noreturn]] void die(const std::string& why) {
+  std::cerr << "apiserver_bench: " << why << "\n";
+  std::exit(1);
+}
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// One keep-alive connection.
+class Client {
+ public:
+  explicit Client(std::uint16_t port) : stream_(ioc_) {
+    tcp::resolver resolver(ioc_);
+    stream_.connect(resolver.resolve("127.0.0.1", std::to_string(port)));
+    stream_.socket().set_option(tcp::no_delay(true));
+  }
+
+  // Returns (status, body).
+  std::pair<int, std::string> request(http::verb method, const std::string& target,
+                                      const std::string& body = {}) {
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::accept, "application/json");
+    req.set(http::field::user_agent, "apiserver_bench");
+    if (!body.empty()) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = body;
+    }
+    req.prepare_payload();
+    http::write(stream_, req);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1ull << 30);
+    http::read(stream_, buffer_, parser);
+    return {parser.get().result_int(), std::move(parser.get().body())};
+  }
+
+  // Starts a watch and calls `on_line` for every event line until it returns false or the
+  // stream ends.
+  template <class F>
+  void watch(const std::string& target, F on_line) {
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::accept, "application/json");
+    http::write(stream_, req);
+    http::response_parser<http::empty_body> parser;
+    parser.body_limit(boost::none);
+    http::read_header(stream_, buffer_, parser);
+    std::string pending;
+    bool go_on = true;
+    auto on_body = [&](std::uint64_t, beast::string_view data, beast::error_code&) {
+      pending.append(data.data(), data.size());
+      std::size_t nl;
+      while (go_on && (nl = pending.find('\n')) != std::string::npos) {
+        go_on = on_line(std::string_view(pending).substr(0, nl));
+        pending.erase(0, nl + 1);
+      }
+      return data.size();
+    };
+    parser.on_chunk_body(on_body);
+    beast::error_code ec;
+    while (go_on && !parser.is_done()) {
+      http::read_some(stream_, buffer_, parser, ec);
+      if (ec) break;
+    }
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+ private:
+  asio::io_context ioc_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+};
+
+struct ServerProcess {
+  pid_t pid = -1;
+  std::uint16_t port = 0;
+};
+
+ServerProcess start_server(const std::string& cairn, const std::filesystem::path& dir) {
+  int out[2];
+  if (pipe(out) != 0) die("pipe failed");
+  const pid_t pid = fork();
+  if (pid < 0) die("fork failed");
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    const std::string data = (dir / "data").string();
+    const std::string kubeconfig = (dir / "kubeconfig").string();
+    execl(cairn.c_str(), cairn.c_str(), "apiserver", "--insecure", "--listen", "127.0.0.1:0",
+          "--data-dir", data.c_str(), "--kubeconfig-out", kubeconfig.c_str(), nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buf[512];
+  ServerProcess s{pid, 0};
+  while (s.port == 0) {
+    const ssize_t n = read(out[0], buf, sizeof buf);
+    if (n <= 0) die("cairn apiserver exited before serving: " + text);
+    text.append(buf, static_cast<std::size_t>(n));
+    const auto at = text.find("serving on http://127.0.0.1:");
+    if (at != std::string::npos) {
+      const auto start = at + std::string("serving on http://127.0.0.1:").size();
+      const auto end = text.find_first_not_of("0123456789", start);
+      if (end != std::string::npos) s.port = static_cast<std::uint16_t>(std::stoi(text.substr(start, end - start)));
+    }
+  }
+  // Keep draining stdout so the server never blocks on a full pipe.
+  std::thread([fd = out[0]] {
+    char b[512];
+    while (read(fd, b, sizeof b) > 0) {
+    }
+    close(fd);
+  }).detach();
+  return s;
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+// Appends 4 KiB and fsyncs, single writer, for `seconds`: the rate a database that fsyncs every
+// commit alone could reach.
+double fsync_rate(const std::filesystem::path& dir, double seconds) {
+  const auto file = dir / "fsync-probe";
+  const int fd = ::open(file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  if (fd < 0) die("cannot open " + file.string());
+  std::string block(4096, 'x');
+  long n = 0;
+  const auto start = Clock::now();
+  while (seconds_since(start) < seconds) {
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) die("write");
+    if (::fsync(fd) != 0) die("fsync");
+    ++n;
+  }
+  const double rate = n / seconds_since(start);
+  ::close(fd);
+  std::filesystem::remove(file);
+  return rate;
+}
+
+std::string configmap(const std::string& ns, const std::string& name, const json& data) {
+  return json{{"apiVersion", "v1"},
+              {"kind", "ConfigMap"},
+              {"metadata", {{"name", name}, {"namespace", ns}}},
+              {"data", data}}
+      .dump();
+}
+
+void create_namespace(std::uint16_t port, const std::string& ns) {
+  Client c(port);
+  auto [status, body] = c.request(http::verb::post, "/api/v1/namespaces",
+                                  json{{"metadata", {{"name", ns}}}}.dump());
+  if (status != 201) die("create namespace " + ns + ": " + std::to_string(status) + " " + body);
+}
+
+// `clients` threads each create (or update) objects for `seconds`; returns operations/s.
+double throughput(std::uint16_t port, const std::string& ns, int clients, double seconds,
+                  bool update, std::vector<int>& created_per_client) {
+  std::atomic<long> ops{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  created_per_client.resize(static_cast<std::size_t>(clients));
+  const auto start = Clock::now();
+  for (int t = 0; t < clients; ++t) {
+    threads.emplace_back([&, t] {
+      Client c(port);
+      int i = 0;
+      int& created = created_per_client[static_cast<std::size_t>(t)];
+      while (!stop.load(std::memory_order_relaxed)) {
+        if (update && created == 0) break;
+        const int idx = update ? i % created : i;
+        const std::string name = "c" + std::to_string(clients) + "-" + std::to_string(t) + "-" +
+                                 std::to_string(idx);
+        const std::string body = configmap(ns, name, {{"i", std::to_string(i)}});
+        auto [status, text] =
+            update ? c.request(http::verb::put,
+                               "/api/v1/namespaces/" + ns + "/configmaps/" + name, body)
+                   : c.request(http::verb::post, "/api/v1/namespaces/" + ns + "/configmaps", body);
+        if (status != (update ? 200 : 201)) die("write failed: " + std::to_string(status) + " " + text);
+        ++i;
+        ops.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (!update) created = i;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& th : threads) th.join();
+  return static_cast<double>(ops.load()) / seconds_since(start);
+}
+
+// Creates `n` ConfigMaps in `ns` with 64 clients.
+void load(std::uint16_t port, const std::string& ns, int n) {
+  std::atomic<int> next{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 64; ++t) {
+    threads.emplace_back([&] {
+      Client c(port);
+      for (int i; (i = next.fetch_add(1)) < n;) {
+        const std::string body =
+            configmap(ns, "obj-" + std::to_string(i),
+                      {{"key", "value-" + std::to_string(i)}, {"other", "some text here"}});
+        auto [status, text] = c.request(http::verb::post, "/api/v1/namespaces/" + ns + "/configmaps", body);
+        if (status != 201) die("load failed: " + std::to_string(status) + " " + text);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string cairn = std::string(CAIRN_BINARY_DIR) + "/cairn";
+  double seconds = 5;
+  int objects = 10'000;
+  int watchers = 100;
+  std::string dir_arg;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) die(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--cairn") cairn = value();
+    else if (a == "--seconds") seconds = std::stod(value());
+    else if (a == "--objects") objects = std::stoi(value());
+    else if (a == "--watchers") watchers = std::stoi(value());
+    else if (a == "--dir") dir_arg = value();
+    else die("unknown argument " + a);
+  }
+  signal(SIGPIPE, SIG_IGN);
+  std::filesystem::path dir =
+      dir_arg.empty() ? std::filesystem::temp_directory_path() / ("cairn-bench-" + std::to_string(getpid()))
+                      : std::filesystem::path(dir_arg);
+  std::filesystem::create_directories(dir);
+
+  std::printf("apiserver_bench: %s, %u cores\n", cairn.c_str(), std::thread::hardware_concurrency());
+  const double fsyncs = fsync_rate(dir, 2.0);
+  std::printf("fsync rate (single writer, 4 KiB appends): %.0f/s\n", fsyncs);
+
+  const ServerProcess server = start_server(cairn, dir);
+  const std::uint16_t port = server.port;
+  std::printf("server pid %d, port %u, RSS at start %.1f MiB\n", server.pid, port,
+              rss_kib(server.pid) / 1024.0);
+
+  // 10,000 objects: load, RSS, list latency.
+  create_namespace(port, "list");
+  auto t0 = Clock::now();
+  load(port, "list", objects);
+  std::printf("loaded %d ConfigMaps in %.2f s (64 clients)\n", objects, seconds_since(t0));
+  {
+    Client c(port);
+    std::vector<double> ms;
+    for (int i = 0; i < 10; ++i) {
+      const auto t = Clock::now();
+      auto [status, body] = c.request(http::verb::get, "/api/v1/namespaces/list/configmaps");
+      ms.push_back(seconds_since(t) * 1000);
+      if (status != 200) die("list failed");
+      if (i == 0) {
+        const auto n = json::parse(body)["items"].size();
+        if (static_cast<int>(n) != objects) die("list returned " + std::to_string(n) + " items");
+      }
+    }
+    std::printf("list %d ConfigMaps: median %.1f ms, max %.1f ms (10 runs; target < 150 ms)\n",
+                objects, percentile(ms, 0.5), percentile(ms, 1.0));
+  }
+  std::printf("RSS with %d objects: %.1f MiB (target < 100 MiB)\n", objects,
+              rss_kib(server.pid) / 1024.0);
+
+  // Watch latency: `watchers` watches of one namespace; a writer stamps each object with the
+  // send time; every watcher measures the delay until the event arrives.
+  {
+    create_namespace(port, "watch");
+    std::mutex mu;
+    std::vector<double> latencies;
+    std::atomic<int> ready{0};
+    const int events = 200;
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int w = 0; w < watchers; ++w) clients.push_back(std::make_unique<Client>(port));
+    std::vector<std::thread> threads;
+    const auto epoch = Clock::now();
+    for (int w = 0; w < watchers; ++w) {
+      threads.emplace_back([&, w] {
+        int seen = 0;
+        std::vector<double> mine;
+        ready.fetch_add(1);
+        clients[static_cast<std::size_t>(w)]->watch(
+            "/api/v1/namespaces/watch/configmaps?watch=1&timeoutSeconds=120",
+            [&](std::string_view line) {
+              const auto now = std::chrono::duration<double>(Clock::now() - epoch).count();
+              auto ev = json::parse(line, nullptr, false);
+              if (ev.is_discarded() || ev.value("type", "") != "ADDED") return true;
+              const double sent = std::stod(ev["object"]["data"]["sent"].get<std::string>());
+              mine.push_back((now - sent) * 1000);
+              return ++seen < events;
+            });
+        std::lock_guard lock(mu);
+        latencies.insert(latencies.end(), mine.begin(), mine.end());
+      });
+    }
+    while (ready.load() < watchers) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // watches established
+    Client writer(port);
+    for (int i = 0; i < events; ++i) {
+      const double sent = std::chrono::duration<double>(Clock::now() - epoch).count();
+      auto [status, body] = writer.request(
+          http::verb::post, "/api/v1/namespaces/watch/configmaps",
+          configmap("watch", "w-" + std::to_string(i), {{"sent", std::to_string(sent)}}));
+      if (status != 201) die("watch writer failed: " + body);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    for (auto& th : threads) th.join();
+    std::printf("watch latency, %d watchers x %d events: p50 %.2f ms, p99 %.2f ms, max %.2f ms "
+                "(%zu samples; target p99 < 50 ms)\n",
+                watchers, events, percentile(latencies, 0.5), percentile(latencies, 0.99),
+                percentile(latencies, 1.0), latencies.size());
+  }
+
+  // Throughput with 1, 8, 64 concurrent clients.
+  create_namespace(port, "tp");
+  double creates64 = 0;
+  for (int clients : {1, 8, 64}) {
+    std::vector<int> created;
+    const double creates = throughput(port, "tp", clients, seconds, false, created);
+    const double updates = throughput(port, "tp", clients, seconds, true, created);
+    if (clients == 64) creates64 = creates;
+    std::printf("%2d clients: %7.0f creates/s  %7.0f updates/s\n", clients, creates, updates);
+  }
+  std::printf("creates/s with 64 clients = %.1fx the fsync rate (target >= 2x)\n", creates64 / fsyncs);
+  std::printf("RSS at the end: %.1f MiB\n", rss_kib(server.pid) / 1024.0);
+
+  kill(server.pid, SIGTERM);
+  int status = 0;
+  waitpid(server.pid, &status, 0);
+  if (dir_arg.empty()) std::filesystem::remove_all(dir);
+  return 0;
+}
