@@ -17,7 +17,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   build-essential g++ cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libssl-dev libcurl4-openssl-dev libgit2-dev nlohmann-json3-dev
-  libyaml-dev libarchive-dev libsqlite3-dev libre2-dev libspdlog-dev libfmt-dev
+  libyaml-dev libyaml-cpp-dev libarchive-dev libsqlite3-dev libre2-dev libspdlog-dev libfmt-dev
   libcli11-dev libexpected-dev prometheus-cpp-dev libcrypt-dev libjemalloc-dev catch2
 )
 if (( with_test )); then

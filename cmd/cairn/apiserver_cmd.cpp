@@ -17,6 +17,7 @@ struct ApiserverFlags {
   std::string listen = "127.0.0.1:6443";
   std::string kubeconfig_out;
   bool insecure = false;
+  std::size_t watch_history = 0;  // 0 = ApiServerConfig's default
 };
 
 int run_apiserver(const ApiserverFlags& flags) {
@@ -35,6 +36,7 @@ int run_apiserver(const ApiserverFlags& flags) {
   config.listen = flags.listen;
   config.kubeconfig_out = flags.kubeconfig_out;
   config.insecure = flags.insecure;
+  if (flags.watch_history > 0) config.watch_history = flags.watch_history;
   auto server = apiserver::ApiServer::start(config);
   if (!server) {
     std::cerr << "cairn apiserver: " << server.error().message << "\n";
@@ -66,6 +68,10 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--kubeconfig-out", flags->kubeconfig_out,
                   "Where to write the admin kubeconfig (default DATA_DIR/admin.kubeconfig)");
+  cmd->add_option("--watch-history", flags->watch_history,
+                  "Events kept in memory for watches that resume from an older resourceVersion "
+                  "(older ones get 410 Gone and relist); default 2000")
+      ->check(CLI::Range(std::size_t{100}, std::size_t{10'000'000}));
   cmd->add_flag("--insecure", flags->insecure,
                 "Serve plain HTTP without authentication (loopback addresses only)");
   cmd->callback([flags, &exit_code] { exit_code = run_apiserver(*flags); });
