@@ -11,6 +11,7 @@
 // Selectors are immutable values once parsed; const methods are safe from any thread.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,6 +30,9 @@ namespace cairn::apiserver {
 std::vector<std::string> label_key_errors(std::string_view key);      // IsQualifiedName
 std::vector<std::string> label_value_errors(std::string_view value);  // IsValidLabelValue
 std::vector<std::string> dns1123_subdomain_errors(std::string_view value);
+// validation.RegexError: "<msg> (e.g. 'x' or 'y', regex used for validation is '<fmt>')".
+std::string regex_error(std::string_view msg, std::string_view fmt,
+                        std::initializer_list<std::string_view> examples);
 
 // ------------------------------------------------------------------ label selectors
 

@@ -161,24 +161,6 @@ constexpr std::string_view kDns1035LabelErrMsg =
     "alphabetic character, and end with an alphanumeric character";
 constexpr std::string_view kDns1035LabelFmt = "[a-z]([-a-z0-9]*[a-z0-9])?";
 
-std::string regex_error(std::string_view msg, std::string_view fmt,
-                        std::initializer_list<std::string_view> examples) {
-  std::string out(msg);
-  out += " (e.g. ";
-  bool first = true;
-  for (std::string_view e : examples) {
-    if (!first) out += " or ";
-    first = false;
-    out += "'";
-    out += e;
-    out += "', ";
-  }
-  out += "regex used for validation is '";
-  out += fmt;
-  out += "')";
-  return out;
-}
-
 bool dns_label_chars(std::string_view s) {
   if (s.empty() || !is_lower_alnum(s.front()) || !is_lower_alnum(s.back())) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return is_lower_alnum(c) || c == '-'; });
