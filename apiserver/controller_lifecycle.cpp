@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "apiserver/detail/go_text.h"
 #include "apiserver/validation.h"
 #include "apiserver/validation_internal.h"
 
@@ -209,7 +210,7 @@ Result<Policy> parse_policy(const std::string& p) {
   StatusDetails d;
   d.group = "meta.k8s.io";
   d.kind = "DeleteOptions";
-  StatusCause cause = detail::not_supported("propagationPolicy", detail::go_quote(p),
+  StatusCause cause = detail::not_supported("propagationPolicy", go::quote(p),
                                             {"Foreground", "Background", "Orphan", "nil"});
   std::string message = "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: " +
                         cause.message;

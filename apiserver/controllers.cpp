@@ -64,6 +64,19 @@ bool deleting(const json& obj) {
   return member(member(obj, "metadata"), "deletionTimestamp").is_string();
 }
 
+// "<prefix><key><joiner><n> resource instances, ..." sorted, as the namespace controller words
+// its NamespaceContentRemaining and NamespaceFinalizersRemaining messages.
+std::string counted_list(std::string prefix, const std::map<std::string, std::int64_t>& counts,
+                         const char* joiner) {
+  std::vector<std::string> parts;
+  for (const auto& [key, n] : counts) {
+    parts.push_back(key + joiner + std::to_string(n) + " resource instances");
+  }
+  std::sort(parts.begin(), parts.end());
+  for (std::size_t i = 0; i < parts.size(); ++i) prefix += (i ? ", " : "") + parts[i];
+  return prefix;
+}
+
 std::string timestamp_now() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -783,30 +796,20 @@ struct Controllers::Impl {
         changed |= set_condition(conditions, "NamespaceContentRemaining", "False",
                                  "ContentRemoved", "All content successfully removed", now);
       } else {
-        std::vector<std::string> parts;
-        for (const auto& [r, n] : remaining) {
-          parts.push_back(r + " has " + std::to_string(n) + " resource instances");
-        }
-        std::sort(parts.begin(), parts.end());
-        std::string msg = "Some resources are remaining: ";
-        for (std::size_t i = 0; i < parts.size(); ++i) msg += (i ? ", " : "") + parts[i];
-        changed |= set_condition(conditions, "NamespaceContentRemaining", "True",
-                                 "SomeResourcesRemain", msg, now);
+        changed |= set_condition(
+            conditions, "NamespaceContentRemaining", "True", "SomeResourcesRemain",
+            counted_list("Some resources are remaining: ", remaining, " has "), now);
       }
       if (finalizers_pending.empty()) {
         changed |= set_condition(conditions, "NamespaceFinalizersRemaining", "False",
                                  "ContentHasNoFinalizers",
                                  "All content-preserving finalizers finished", now);
       } else {
-        std::vector<std::string> parts;
-        for (const auto& [f, n] : finalizers_pending) {
-          parts.push_back(f + " in " + std::to_string(n) + " resource instances");
-        }
-        std::sort(parts.begin(), parts.end());
-        std::string msg = "Some content in the namespace has finalizers remaining: ";
-        for (std::size_t i = 0; i < parts.size(); ++i) msg += (i ? ", " : "") + parts[i];
-        changed |= set_condition(conditions, "NamespaceFinalizersRemaining", "True",
-                                 "SomeFinalizersRemain", msg, now);
+        changed |= set_condition(
+            conditions, "NamespaceFinalizersRemaining", "True", "SomeFinalizersRemain",
+            counted_list("Some content in the namespace has finalizers remaining: ",
+                         finalizers_pending, " in "),
+            now);
       }
       if (str(next["status"], "phase") != "Terminating") {
         next["status"]["phase"] = "Terminating";

@@ -8,13 +8,12 @@
 #include <string>
 #include <utility>
 
+#include "apiserver/detail/go_text.h"
 #include "apiserver/schema.h"
 
 namespace cairn::apiserver {
 
 using nlohmann::json;
-using schema_detail::go_quote;
-using schema_detail::go_value;
 using schema_detail::regex_partial_match;
 
 namespace {
@@ -94,7 +93,8 @@ class Causes {
                     detail.empty() ? "Required value" : "Required value: " + detail, field});
   }
   void invalid(const std::string& field, const json& bad, const std::string& detail) {
-    list.push_back({"FieldValueInvalid", "Invalid value: " + go_value(bad) + ": " + detail, field});
+    list.push_back(
+        {"FieldValueInvalid", "Invalid value: " + go::value(bad) + ": " + detail, field});
   }
   void forbidden(const std::string& field, const std::string& detail) {
     list.push_back({"FieldValueForbidden", "Forbidden: " + detail, field});
@@ -102,9 +102,9 @@ class Causes {
   void not_supported(const std::string& field, const json& bad,
                      const std::vector<std::string>& values) {
     std::string detail;
-    for (const auto& v : values) detail += (detail.empty() ? "" : ", ") + go_quote(v);
+    for (const auto& v : values) detail += (detail.empty() ? "" : ", ") + go::quote(v);
     list.push_back({"FieldValueNotSupported",
-                    "Unsupported value: " + go_value(bad) + ": supported values: " + detail,
+                    "Unsupported value: " + go::value(bad) + ": supported values: " + detail,
                     field});
   }
   void append(std::vector<StatusCause> more) {

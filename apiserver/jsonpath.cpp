@@ -6,13 +6,14 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
 #include <limits>
 #include <optional>
 #include <utility>
+
+#include "apiserver/detail/go_text.h"
 
 namespace cairn::apiserver {
 
@@ -785,221 +786,6 @@ class Evaluator {
   int depth_ = 0;
 };
 
-// ---------------------------------------------------------------------------------------------
-// Go number formatting.
-
-struct Decimal {
-  std::string digits;  // shortest round-trip digits, no leading zeros ("0" for zero)
-  int point = 0;       // value = 0.digits * 10^point
-  bool negative = false;
-};
-
-Decimal shortest_decimal(double v) {
-  Decimal d;
-  char buf[64];
-  const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string_view s(buf, static_cast<std::size_t>(res.ptr - buf));
-  if (!s.empty() && s[0] == '-') {
-    d.negative = true;
-    s.remove_prefix(1);
-  }
-  const std::size_t e = s.find('e');
-  for (char c : s.substr(0, e)) {
-    if (c != '.') d.digits += c;
-  }
-  int exponent = 0;
-  std::string_view exp_text = s.substr(e + 1);
-  if (!exp_text.empty() && exp_text[0] == '+') exp_text.remove_prefix(1);
-  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
-  if (d.digits == "0") {
-    d.point = 0;
-  } else {
-    d.point = exponent + 1;
-  }
-  return d;
-}
-
-// strconv's %e with the shortest digits: d.ddde±XX.
-std::string format_e(const Decimal& d) {
-  std::string out = d.negative ? "-" : "";
-  out += d.digits[0];
-  if (d.digits.size() > 1) out += "." + d.digits.substr(1);
-  const int exponent = d.digits == "0" ? 0 : d.point - 1;
-  out += exponent < 0 ? "e-" : "e+";
-  const int magnitude = exponent < 0 ? -exponent : exponent;
-  if (magnitude < 10) out += '0';
-  out += std::to_string(magnitude);
-  return out;
-}
-
-// strconv's %f with the shortest digits.
-std::string format_f(const Decimal& d) {
-  std::string out = d.negative ? "-" : "";
-  const int nd = d.digits == "0" ? 0 : static_cast<int>(d.digits.size());
-  if (d.point > 0) {
-    for (int i = 0; i < d.point; ++i) out += i < nd ? d.digits[static_cast<std::size_t>(i)] : '0';
-  } else {
-    out += '0';
-  }
-  const int frac = std::max(nd - d.point, 0);
-  if (frac > 0) {
-    out += '.';
-    for (int i = 0; i < frac; ++i) {
-      const int index = d.point + i;
-      out += index >= 0 && index < nd ? d.digits[static_cast<std::size_t>(index)] : '0';
-    }
-  }
-  return out;
-}
-
-// fmt's %v of a float64.
-std::string go_format_float(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  const Decimal d = shortest_decimal(v);
-  const int exponent = d.digits == "0" ? -1 : d.point - 1;
-  if (exponent < -4 || exponent >= 6) {
-    if (d.digits == "0") return format_f(d);
-    return format_e(d);
-  }
-  return format_f(d);
-}
-
-// encoding/json's float64 encoding.
-std::string go_json_float(double v) {
-  if (!std::isfinite(v)) return "null";
-  const Decimal d = shortest_decimal(v);
-  const double magnitude = std::fabs(v);
-  if (magnitude != 0 && (magnitude < 1e-6 || magnitude >= 1e21)) {
-    std::string out = format_e(d);
-    const std::size_t n = out.size();
-    if (n >= 4 && out[n - 4] == 'e' && out[n - 3] == '-' && out[n - 2] == '0') {
-      out.erase(n - 2, 1);
-    }
-    return out;
-  }
-  return format_f(d);
-}
-
-void go_json_string(const std::string& s, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        default:
-          if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    // Decode one UTF-8 sequence; invalid bytes become U+FFFD as in Go.
-    std::size_t len = 0;
-    std::uint32_t r = 0;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      r = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      r = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      r = c & 0x07;
-    }
-    bool valid = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; valid && k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) {
-        valid = false;
-      } else {
-        r = (r << 6) | (cc & 0x3F);
-      }
-    }
-    if (valid) {
-      const std::uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
-      valid = r >= min && r <= 0x10FFFF && !(r >= 0xD800 && r <= 0xDFFF);
-    }
-    if (!valid) {
-      out += "\\ufffd";
-      ++i;
-      continue;
-    }
-    if (r == 0x2028 || r == 0x2029) {
-      out += r == 0x2028 ? "\\u2028" : "\\u2029";
-    } else {
-      out.append(s, i, len);
-    }
-    i += len;
-  }
-  out += '"';
-}
-
-void go_json(const json& value, std::string& out) {
-  switch (value.type()) {
-    case json::value_t::null:
-    case json::value_t::discarded:
-      out += "null";
-      return;
-    case json::value_t::boolean:
-      out += value.get<bool>() ? "true" : "false";
-      return;
-    case json::value_t::number_integer:
-      out += std::to_string(value.get<std::int64_t>());
-      return;
-    case json::value_t::number_unsigned:
-      out += std::to_string(value.get<std::uint64_t>());
-      return;
-    case json::value_t::number_float:
-      out += go_json_float(value.get<double>());
-      return;
-    case json::value_t::string:
-      go_json_string(value.get_ref<const std::string&>(), out);
-      return;
-    case json::value_t::binary:
-      out += "null";
-      return;
-    case json::value_t::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& item : value) {
-        if (!first) out += ',';
-        first = false;
-        go_json(item, out);
-      }
-      out += ']';
-      return;
-    }
-    case json::value_t::object: {
-      out += '{';
-      bool first = true;
-      for (auto it = value.begin(); it != value.end(); ++it) {
-        if (!first) out += ',';
-        first = false;
-        go_json_string(it.key(), out);
-        out += ':';
-        go_json(it.value(), out);
-      }
-      out += '}';
-      return;
-    }
-  }
-}
-
 }  // namespace
 
 struct JsonPath::Program {
@@ -1048,21 +834,15 @@ std::string jsonpath_value_string(const nlohmann::json& value) {
     case json::value_t::number_unsigned:
       return std::to_string(value.get<std::uint64_t>());
     case json::value_t::number_float:
-      return go_format_float(value.get<double>());
+      return go::format_float(value.get<double>());
     case json::value_t::boolean:
       return value.get<bool>() ? "true" : "false";
     case json::value_t::null:
     case json::value_t::discarded:
       return "<no value>";
     default:
-      return go_json_marshal(value);
+      return go::marshal(value);
   }
-}
-
-std::string go_json_marshal(const nlohmann::json& value) {
-  std::string out;
-  go_json(value, out);
-  return out;
 }
 
 }  // namespace cairn::apiserver

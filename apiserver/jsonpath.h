@@ -65,7 +65,4 @@ class JsonPath {
 // encoding/json writes it (sorted keys, <>& escaped as \u003c \u003e \u0026).
 std::string jsonpath_value_string(const nlohmann::json& value);
 
-// Go's encoding/json rendering of `value` (compact, HTML-safe escaping, Go float format).
-std::string go_json_marshal(const nlohmann::json& value);
-
 }  // namespace cairn::apiserver

@@ -4,21 +4,16 @@
 #include "apiserver/schema.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <limits>
-#include <string_view>
 #include <utility>
+
+#include "apiserver/detail/go_text.h"
 
 namespace cairn::apiserver {
 
 using nlohmann::json;
-using schema_detail::go_float;
-using schema_detail::go_json;
-using schema_detail::go_quote;
-using schema_detail::go_value;
 using schema_detail::regex_partial_match;
 using schema_detail::string_matches_format;
 
@@ -171,8 +166,8 @@ class Validator {
 
   void type_error(const std::string& name, const std::string& want, const std::string& have) {
     add("FieldValueTypeInvalid",
-        "Invalid value: " + go_value(have) + ": " + in_body(name) + " must be of type " + want +
-            ": " + go_value(have),
+        "Invalid value: " + go::value(have) + ": " + in_body(name) + " must be of type " + want +
+            ": " + go::value(have),
         field(name));
   }
 
@@ -193,7 +188,7 @@ class Validator {
   }
 
   void check_combinators(const json& schema, const json& value, const std::string& name) {
-    const std::string quoted = go_quote(name);
+    const std::string quoted = go::quote(name);
     if (const json* all = member(schema, "allOf"); all && all->is_array()) {
       std::size_t passed = 0;
       std::vector<StatusCause> failures;
@@ -271,8 +266,8 @@ class Validator {
     }
     if (const json* min = member(schema, "minLength"); min && min->is_number()) {
       if (static_cast<double>(len) < min->get<double>()) {
-        invalid(name, go_quote(s),
-                in_body(name) + " should be at least " + go_value(*min) + " chars long");
+        invalid(name, go::quote(s),
+                in_body(name) + " should be at least " + go::value(*min) + " chars long");
       }
     }
     if (const json* pat = member(schema, "pattern"); pat && pat->is_string()) {
@@ -280,19 +275,19 @@ class Validator {
       std::string error;
       auto matched = regex_partial_match(pattern, s, &error);
       if (!matched.has_value()) {
-        invalid(name, go_quote(s),
+        invalid(name, go::quote(s),
                 in_body(name) + " should match '" + pattern +
                     ", but pattern is invalid: error parsing regexp: " + error + "'");
       } else if (!*matched) {
-        invalid(name, go_quote(s), in_body(name) + " should match '" + pattern + "'");
+        invalid(name, go::quote(s), in_body(name) + " should match '" + pattern + "'");
       }
     }
     if (const json* fmt = member(schema, "format"); fmt && fmt->is_string()) {
       const std::string& format = fmt->get_ref<const std::string&>();
       if (!string_matches_format(format, s)) {
         add("FieldValueTypeInvalid",
-            "Invalid value: " + go_quote(s) + ": " + in_body(name) + " must be of type " + format +
-                ": " + go_quote(s),
+            "Invalid value: " + go::quote(s) + ": " + in_body(name) + " must be of type " + format +
+                ": " + go::quote(s),
             field(name));
       }
     }
@@ -304,13 +299,13 @@ class Validator {
     // Integers compare against the limit truncated to an integer, as kube-openapi does.
     auto limit_text = [&](const json& limit) {
       if (is_int) return std::to_string(static_cast<std::int64_t>(limit.get<double>()));
-      return go_float(limit.get<double>());
+      return go::format_float(limit.get<double>());
     };
     if (const json* max = member(schema, "maximum"); max && max->is_number()) {
       const bool exclusive = get_bool(schema, "exclusiveMaximum");
       const double m = is_int ? std::trunc(max->get<double>()) : max->get<double>();
       if ((!exclusive && d > m) || (exclusive && d >= m)) {
-        invalid(name, go_value(value),
+        invalid(name, go::value(value),
                 in_body(name) +
                     (exclusive ? " should be less than " : " should be less than or equal to ") +
                     limit_text(*max));
@@ -321,7 +316,7 @@ class Validator {
       const double m = is_int ? std::trunc(min->get<double>()) : min->get<double>();
       if ((!exclusive && d < m) || (exclusive && d <= m)) {
         invalid(
-            name, go_value(value),
+            name, go::value(value),
             in_body(name) +
                 (exclusive ? " should be greater than " : " should be greater than or equal to ") +
                 limit_text(*min));
@@ -338,9 +333,10 @@ class Validator {
           multiple = float_is_json_integer(factor < 1 ? 1 / factor * d : d / factor);
         }
         if (!multiple) {
-          invalid(name, go_value(value),
+          invalid(name, go::value(value),
                   in_body(name) + " should be a multiple of " +
-                      (is_int && int_factor != 0 ? std::to_string(int_factor) : go_float(factor)));
+                      (is_int && int_factor != 0 ? std::to_string(int_factor)
+                                                 : go::format_float(factor)));
         }
       }
     }
@@ -356,7 +352,7 @@ class Validator {
     if (const json* min = member(schema, "minItems"); min && min->is_number()) {
       if (static_cast<double>(size) < min->get<double>()) {
         invalid(name, std::to_string(size),
-                in_body(name) + " should have at least " + go_value(*min) + " items");
+                in_body(name) + " should have at least " + go::value(*min) + " items");
       }
     }
     if (const json* max = member(schema, "maxItems"); max && max->is_number()) {
@@ -382,7 +378,7 @@ class Validator {
       for (std::size_t i = 0; i < value.size() && !full(); ++i) {
         for (std::size_t j = 0; j < i; ++j) {
           if (value[i] == value[j]) {
-            add("FieldValueDuplicate", "Duplicate value: " + go_value(value[i]),
+            add("FieldValueDuplicate", "Duplicate value: " + go::value(value[i]),
                 field(name + "[" + std::to_string(i) + "]"));
             break;
           }
@@ -403,7 +399,7 @@ class Validator {
         if (it != value[i].end()) key[k.get<std::string>()] = *it;
       }
       if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-        add("FieldValueDuplicate", "Duplicate value: " + go_json(key),
+        add("FieldValueDuplicate", "Duplicate value: " + go::marshal(key),
             field(name + "[" + std::to_string(i) + "]"));
       } else {
         seen.push_back(std::move(key));
@@ -422,9 +418,9 @@ class Validator {
     for (const auto& allowed : *values) {
       if (!first) detail += ", ";
       first = false;
-      detail += go_quote(allowed.is_string() ? allowed.get<std::string>() : go_json(allowed));
+      detail += go::quote(allowed.is_string() ? allowed.get<std::string>() : go::marshal(allowed));
     }
-    add("FieldValueNotSupported", "Unsupported value: " + go_value(value) + ": " + detail,
+    add("FieldValueNotSupported", "Unsupported value: " + go::value(value) + ": " + detail,
         field(name));
   }
 
@@ -443,7 +439,7 @@ class Validator {
     if (const json* min = member(schema, "minProperties"); min && min->is_number()) {
       if (static_cast<double>(count) < min->get<double>()) {
         invalid(name, std::to_string(count),
-                in_body(name) + " should have at least " + go_value(*min) + " properties");
+                in_body(name) + " should have at least " + go::value(*min) + " properties");
         return;
       }
     }
@@ -472,7 +468,7 @@ class Validator {
       } else if (additional && additional->is_object()) {
         validate(*additional, item, child(name, key), false);
       } else if (additional && additional->is_boolean() && !additional->get<bool>()) {
-        invalid(name, go_quote(key), name + "." + key + " in body is a forbidden property");
+        invalid(name, go::quote(key), name + "." + key + " in body is a forbidden property");
       }
     }
     if (const json* required = member(schema, "required"); required && required->is_array()) {
@@ -657,204 +653,6 @@ void apply_schema_defaults(const json& schema, json& object) { default_node(sche
 std::string format_cause(const StatusCause& cause) {
   if (cause.field.empty()) return cause.message;
   return cause.field + ": " + cause.message;
-}
-
-std::string schema_detail::go_value(const json& value) {
-  switch (value.type()) {
-    case json::value_t::string:
-      return go_quote(value.get_ref<const std::string&>());
-    case json::value_t::number_integer:
-      return std::to_string(value.get<std::int64_t>());
-    case json::value_t::number_unsigned:
-      return std::to_string(value.get<std::uint64_t>());
-    case json::value_t::number_float:
-      return go_float(value.get<double>());
-    case json::value_t::boolean:
-      return value.get<bool>() ? "true" : "false";
-    default:
-      return go_json(value);
-  }
-}
-
-std::string schema_detail::go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
-namespace {
-
-// Shortest round-trip digits and decimal exponent of a finite non-zero |f|: f = 0.d1d2... * 10^dp.
-void shortest_digits(double f, std::string& digits, int& dp) {
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, std::fabs(f), std::chars_format::scientific);
-  std::string s(buf, res.ptr);
-  const auto e = s.find('e');
-  const int exp10 = std::stoi(s.substr(e + 1));
-  digits.clear();
-  for (std::size_t i = 0; i < e; ++i) {
-    if (s[i] != '.') digits += s[i];
-  }
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-  dp = exp10 + 1;
-}
-
-std::string fixed_from_digits(const std::string& digits, int dp) {
-  std::string out;
-  if (dp <= 0) {
-    out = "0." + std::string(static_cast<std::size_t>(-dp), '0') + digits;
-  } else if (static_cast<std::size_t>(dp) >= digits.size()) {
-    out = digits + std::string(static_cast<std::size_t>(dp) - digits.size(), '0');
-  } else {
-    out = digits.substr(0, static_cast<std::size_t>(dp)) + "." +
-          digits.substr(static_cast<std::size_t>(dp));
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string schema_detail::go_float(double f) {
-  if (std::isnan(f)) return "NaN";
-  if (std::isinf(f)) return f > 0 ? "+Inf" : "-Inf";
-  if (f == 0) return std::signbit(f) ? "-0" : "0";
-  std::string digits;
-  int dp = 0;
-  shortest_digits(f, digits, dp);
-  const std::string sign = f < 0 ? "-" : "";
-  const int exp = dp - 1;
-  // %v is strconv's 'g' with the shortest precision: exponent form below 1e-4 and from 1e6 on.
-  if (exp < -4 || exp >= 6) {
-    std::string mant = digits.substr(0, 1);
-    if (digits.size() > 1) mant += "." + digits.substr(1);
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "e%c%02d", exp < 0 ? '-' : '+', std::abs(exp));
-    return sign + mant + buf;
-  }
-  return sign + fixed_from_digits(digits, dp);
-}
-
-std::string schema_detail::go_json(const json& value) {
-  switch (value.type()) {
-    case json::value_t::number_float: {
-      const double f = value.get<double>();
-      if (!std::isfinite(f)) return "null";
-      if (f == 0) return "0";
-      std::string digits;
-      int dp = 0;
-      shortest_digits(f, digits, dp);
-      const std::string sign = f < 0 ? "-" : "";
-      const double a = std::fabs(f);
-      if (a < 1e-6 || a >= 1e21) {
-        std::string mant = digits.substr(0, 1);
-        if (digits.size() > 1) mant += "." + digits.substr(1);
-        const int exp = dp - 1;
-        return sign + mant + "e" + (exp < 0 ? "-" : "+") + std::to_string(std::abs(exp));
-      }
-      return sign + fixed_from_digits(digits, dp);
-    }
-    case json::value_t::string: {
-      std::string out = "\"";
-      for (unsigned char c : value.get_ref<const std::string&>()) {
-        switch (c) {
-          case '"':
-            out += "\\\"";
-            break;
-          case '\\':
-            out += "\\\\";
-            break;
-          case '\n':
-            out += "\\n";
-            break;
-          case '\r':
-            out += "\\r";
-            break;
-          case '\t':
-            out += "\\t";
-            break;
-          case '<':
-            out += "\\u003c";
-            break;
-          case '>':
-            out += "\\u003e";
-            break;
-          case '&':
-            out += "\\u0026";
-            break;
-          default:
-            if (c < 0x20) {
-              char buf[8];
-              std::snprintf(buf, sizeof buf, "\\u%04x", c);
-              out += buf;
-            } else {
-              out += static_cast<char>(c);
-            }
-        }
-      }
-      return out + "\"";
-    }
-    case json::value_t::array: {
-      std::string out = "[";
-      bool first = true;
-      for (const auto& v : value) {
-        if (!first) out += ",";
-        first = false;
-        out += go_json(v);
-      }
-      return out + "]";
-    }
-    case json::value_t::object: {
-      std::string out = "{";
-      bool first = true;
-      for (const auto& [k, v] : value.items()) {
-        if (!first) out += ",";
-        first = false;
-        out += go_json(json(k)) + ":" + go_json(v);
-      }
-      return out + "}";
-    }
-    default:
-      return value.dump();
-  }
 }
 
 }  // namespace cairn::apiserver

@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "apiserver/status.h"
@@ -63,20 +62,9 @@ std::vector<StatusCause> check_structural_schema(const nlohmann::json& schema,
 std::string format_cause(const StatusCause& cause);
 
 // Helpers shared by the schema and CRD code (schema*.cpp, crd*.cpp); not part of the API. In
-// their own namespace so that they never clash with other components' Go-formatting helpers.
+// their own namespace so that they never clash with other components' helpers.
 namespace schema_detail {
 
-// Go's %v of a JSON value as kube prints bad values and limits: strings quoted as strconv.Quote,
-// integers plainly, floats in Go's shortest %g form (1e+06, 0.5), arrays and objects as JSON.
-std::string go_value(const nlohmann::json& value);
-
-// strconv.Quote for printable UTF-8 (escapes quotes, backslashes and control bytes).
-std::string go_quote(std::string_view s);
-// Go's %v of a float64 (strconv 'g', shortest): 10, 0.5, 1e+06, 1e-05.
-std::string go_float(double f);
-// encoding/json's rendering of a value: sorted keys, floats without a trailing ".0", HTML-safe
-// escapes for <, > and &.
-std::string go_json(const nlohmann::json& value);
 // RE2 partial match of `text` against `pattern` (Go regexp semantics, compiled once and cached).
 // nullopt when the pattern does not compile; `error` then holds RE2's message.
 std::optional<bool> regex_partial_match(const std::string& pattern, const std::string& text,

@@ -4,13 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "apiserver/detail/go_text.h"
 #include "apiserver/schema.h"
 
 namespace cairn::apiserver {
 
 using nlohmann::json;
-using schema_detail::go_quote;
-using schema_detail::go_value;
 using schema_detail::prune_value;
 using schema_detail::regex_partial_match;
 using schema_detail::validate_value_at;
@@ -27,14 +26,14 @@ StatusCause forbidden(const std::string& field, const std::string& detail) {
   return {"FieldValueForbidden", "Forbidden: " + detail, field};
 }
 StatusCause invalid(const std::string& field, const json& bad, const std::string& detail) {
-  return {"FieldValueInvalid", "Invalid value: " + go_value(bad) + ": " + detail, field};
+  return {"FieldValueInvalid", "Invalid value: " + go::value(bad) + ": " + detail, field};
 }
 StatusCause not_supported(const std::string& field, const json& bad,
                           const std::vector<std::string>& values) {
   std::string detail;
-  for (const auto& v : values) detail += (detail.empty() ? "" : ", ") + go_quote(v);
+  for (const auto& v : values) detail += (detail.empty() ? "" : ", ") + go::quote(v);
   return {"FieldValueNotSupported",
-          "Unsupported value: " + go_value(bad) + ": supported values: " + detail, field};
+          "Unsupported value: " + go::value(bad) + ": supported values: " + detail, field};
 }
 
 bool flag(const json& s, const char* key) {

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cstdint>
 
+#include "apiserver/detail/go_text.h"
+
 namespace cairn::apiserver {
 
 std::string regex_error(std::string_view msg, std::string_view fmt,
@@ -77,37 +79,11 @@ bool is_dns1123_subdomain(std::string_view s) {
   }
 }
 
-// Go's %q for the strings we print (ASCII escapes; other bytes as they are).
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
 // field.Invalid(path, value, detail).Error()
 std::string invalid_value(std::string_view path, std::string_view value, std::string_view detail) {
   std::string out(path);
   out += ": Invalid value: ";
-  out += go_quote(value);
+  out += go::quote(value);
   out += ": ";
   out += detail;
   return out;
@@ -745,7 +721,7 @@ Result<void> check_field_selector(const FieldSelector& selector,
     if (std::find(supported.begin(), supported.end(), r.field) != supported.end()) continue;
     if (custom_resource) {
       return error(StatusCode::kBadRequest,
-                   go_quote(r.field) +
+                   go::quote(r.field) +
                        " is not a known field selector: only \"metadata.name\", "
                        "\"metadata.namespace\"");
     }

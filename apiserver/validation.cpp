@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "apiserver/detail/go_text.h"
 #include "apiserver/selector.h"
 #include "apiserver/validation_internal.h"
 
@@ -21,59 +22,11 @@ namespace detail {
 
 // ------------------------------------------------------------------ formatting
 
-std::string go_quote(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\a': out += "\\a"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\v': out += "\\v"; break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            out += "\\x";
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    // A well-formed UTF-8 sequence is printed as it is (strconv.Quote keeps printable runes).
-    std::size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-    }
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-      ++i;
-    }
-  }
-  out += '"';
-  return out;
-}
-
 std::string go_string_slice(const std::vector<std::string>& values) {
   std::string out = "[]string{";
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out += ", ";
-    out += go_quote(values[i]);
+    out += go::quote(values[i]);
   }
   out += "}";
   return out;
@@ -118,7 +71,7 @@ StatusCause not_supported(std::string field, const std::string& rendered_value,
   std::string msg = "Unsupported value: " + rendered_value + ": supported values: ";
   for (std::size_t i = 0; i < supported.size(); ++i) {
     if (i > 0) msg += ", ";
-    msg += go_quote(supported[i]);
+    msg += go::quote(supported[i]);
   }
   return {"FieldValueNotSupported", std::move(msg), std::move(field)};
 }
@@ -255,11 +208,11 @@ void validate_labels(const json& labels, std::vector<StatusCause>& out) {
   if (!labels.is_object()) return;
   for (const auto& [k, v] : labels.items()) {
     for (const std::string& msg : label_key_errors(k)) {
-      out.push_back(invalid("metadata.labels", go_quote(k), msg));
+      out.push_back(invalid("metadata.labels", go::quote(k), msg));
     }
     const std::string value = v.is_string() ? v.get<std::string>() : std::string();
     for (const std::string& msg : label_value_errors(value)) {
-      out.push_back(invalid("metadata.labels", go_quote(value), msg));
+      out.push_back(invalid("metadata.labels", go::quote(value), msg));
     }
   }
 }
@@ -272,7 +225,7 @@ void validate_annotations(const json& annotations, std::vector<StatusCause>& out
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     for (const std::string& msg : label_key_errors(lower)) {
-      out.push_back(invalid("metadata.annotations", go_quote(k), msg));
+      out.push_back(invalid("metadata.annotations", go::quote(k), msg));
     }
     total += static_cast<std::int64_t>(k.size());
     if (v.is_string()) total += static_cast<std::int64_t>(v.get_ref<const std::string&>().size());
@@ -296,10 +249,10 @@ std::string go_owner_refs(const json& refs) {
       if (!v.is_boolean()) return std::string("(*bool)(nil)");
       return std::string("(*bool)(") + (v.get<bool>() ? "true" : "false") + ")";
     };
-    out += "v1.OwnerReference{APIVersion:" + go_quote(string_field(r, "apiVersion")) +
-           ", Kind:" + go_quote(string_field(r, "kind")) +
-           ", Name:" + go_quote(string_field(r, "name")) +
-           ", UID:" + go_quote(string_field(r, "uid")) + ", Controller:" + ptr("controller") +
+    out += "v1.OwnerReference{APIVersion:" + go::quote(string_field(r, "apiVersion")) +
+           ", Kind:" + go::quote(string_field(r, "kind")) +
+           ", Name:" + go::quote(string_field(r, "name")) +
+           ", UID:" + go::quote(string_field(r, "uid")) + ", Controller:" + ptr("controller") +
            ", BlockOwnerDeletion:" + ptr("blockOwnerDeletion") + "}";
   }
   out += "}";
@@ -322,14 +275,14 @@ void validate_owner_references(const json& refs, std::vector<StatusCause>& out) 
       version = api_version.substr(slash + 1);
     }
     if (version.empty()) {
-      out.push_back(invalid(path + ".apiVersion", go_quote(api_version),
+      out.push_back(invalid(path + ".apiVersion", go::quote(api_version),
                             "version must not be empty"));
     }
-    if (kind.empty()) out.push_back(invalid(path + ".kind", go_quote(kind), "must not be empty"));
+    if (kind.empty()) out.push_back(invalid(path + ".kind", go::quote(kind), "must not be empty"));
     const std::string name = string_field(ref, "name");
-    if (name.empty()) out.push_back(invalid(path + ".name", go_quote(name), "must not be empty"));
+    if (name.empty()) out.push_back(invalid(path + ".name", go::quote(name), "must not be empty"));
     const std::string uid = string_field(ref, "uid");
-    if (uid.empty()) out.push_back(invalid(path + ".uid", go_quote(uid), "must not be empty"));
+    if (uid.empty()) out.push_back(invalid(path + ".uid", go::quote(uid), "must not be empty"));
     const json& controller = member(ref, "controller");
     if (controller.is_boolean() && controller.get<bool>()) {
       const std::string current = kind + "/" + name;
@@ -351,7 +304,7 @@ void validate_finalizers(const json& finalizers, std::vector<StatusCause>& out) 
   bool foreground = false;
   for (const std::string& f : list) {
     for (const std::string& msg : label_key_errors(f)) {
-      out.push_back(invalid("metadata.finalizers", go_quote(f), msg));
+      out.push_back(invalid("metadata.finalizers", go::quote(f), msg));
     }
     orphan = orphan || f == "orphan";
     foreground = foreground || f == "foregroundDeletion";
@@ -372,7 +325,7 @@ void immutable_string(const json& md, const json& old_md, const char* key, bool 
   if (is_time) {
     rendered = now.empty() ? std::string("null") : go_time(now);
   } else {
-    rendered = go_quote(now);
+    rendered = go::quote(now);
   }
   out.push_back(invalid(std::string("metadata.") + key, rendered, "field is immutable"));
 }
@@ -388,14 +341,14 @@ std::vector<StatusCause> meta_causes(const ResourceInfo& info, const json& objec
   const std::string name = string_field(md, "name");
   if (!generate.empty()) {
     for (const std::string& msg : name_errors(rule, generate, true)) {
-      out.push_back(invalid("metadata.generateName", go_quote(generate), msg));
+      out.push_back(invalid("metadata.generateName", go::quote(generate), msg));
     }
   }
   if (name.empty()) {
     out.push_back(required("metadata.name", "name or generateName is required"));
   } else {
     for (const std::string& msg : name_errors(rule, name, false)) {
-      out.push_back(invalid("metadata.name", go_quote(name), msg));
+      out.push_back(invalid("metadata.name", go::quote(name), msg));
     }
   }
   const std::string ns = string_field(md, "namespace");
@@ -404,7 +357,7 @@ std::vector<StatusCause> meta_causes(const ResourceInfo& info, const json& objec
       out.push_back(required("metadata.namespace", ""));
     } else {
       for (const std::string& msg : dns1123_label_errors(ns)) {
-        out.push_back(invalid("metadata.namespace", go_quote(ns), msg));
+        out.push_back(invalid("metadata.namespace", go::quote(ns), msg));
       }
     }
   } else if (!ns.empty()) {
@@ -475,7 +428,7 @@ Status invalid_status(const ResourceInfo& info, const std::string& name,
     std::string text = c.field.empty() ? c.message : c.field + ": " + c.message;
     if (seen.insert(text).second) distinct.push_back(std::move(text));
   }
-  std::string message = info.qualified_kind() + " " + detail::go_quote(name) + " is invalid";
+  std::string message = info.qualified_kind() + " " + go::quote(name) + " is invalid";
   if (distinct.size() == 1) {
     message += ": " + distinct.front();
   } else if (distinct.size() > 1) {

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "apiserver/detail/go_text.h"
 #include "apiserver/selector.h"
 #include "apiserver/validation.h"
 #include "apiserver/validation_internal.h"
@@ -130,7 +131,6 @@ Base64Result base64_decode(std::string_view src) {
 namespace {
 
 using detail::decode_error;
-using detail::go_quote;
 using detail::unmarshal_error;
 
 bool is_core(const ResourceInfo& info, std::string_view resource) {
@@ -298,8 +298,8 @@ std::optional<std::string> micro_time_error(const std::string& value) {
                                       {"04", 2},   {":", 0},       {"05", 2}, {".000000", 7},
                                       {"Z07:00", -1}};
   auto fail = [&](std::string_view rest, std::string_view elem) {
-    return "parsing time " + go_quote(value) + " as " + go_quote(kLayout) + ": cannot parse " +
-           go_quote(rest) + " as " + go_quote(elem);
+    return "parsing time " + go::quote(value) + " as " + go::quote(kLayout) + ": cannot parse " +
+           go::quote(rest) + " as " + go::quote(elem);
   };
   std::string_view rest = value;
   int fields[6] = {0, 0, 0, 0, 0, 0};
@@ -335,14 +335,14 @@ std::optional<std::string> micro_time_error(const std::string& value) {
     }
   }
   if (!rest.empty()) {
-    return "parsing time " + go_quote(value) + ": extra text: " + go_quote(rest);
+    return "parsing time " + go::quote(value) + ": extra text: " + go::quote(rest);
   }
   static constexpr const char* kRange[] = {nullptr, "month", "day", "hour", "minute", "second"};
   static constexpr int kMax[] = {9999, 12, 31, 23, 59, 59};
   for (int i = 1; i < 6; ++i) {
     const int min = (i == 1 || i == 2) ? 1 : 0;
     if (fields[i] < min || fields[i] > kMax[i]) {
-      return "parsing time " + go_quote(value) + ": " + kRange[i] + " out of range";
+      return "parsing time " + go::quote(value) + ": " + kRange[i] + " out of range";
     }
   }
   return std::nullopt;
@@ -473,7 +473,7 @@ void validate_keys(const json& map, const std::string& field, std::vector<Status
   if (!map.is_object()) return;
   for (const auto& [k, v] : map.items()) {
     for (const std::string& msg : config_key_errors(k)) {
-      out.push_back(detail::invalid(field + "[" + k + "]", go_quote(k), msg));
+      out.push_back(detail::invalid(field + "[" + k + "]", go::quote(k), msg));
     }
     if (!v.is_string()) continue;
     total += static_cast<std::int64_t>(
@@ -505,7 +505,7 @@ void validate_config_map(const json& object, const json* old, std::vector<Status
   if (data.is_object() && binary.is_object()) {
     for (const auto& [k, v] : data.items()) {
       if (binary.contains(k)) {
-        out.push_back(detail::invalid("data[" + k + "]", go_quote(k),
+        out.push_back(detail::invalid("data[" + k + "]", go::quote(k),
                                       "duplicate of key present in binaryData"));
       }
     }
@@ -522,7 +522,7 @@ void validate_secret(const json& object, const json* old, std::vector<StatusCaus
     const std::string old_type = member(*old, "type").is_string()
                                      ? member(*old, "type").get<std::string>()
                                      : std::string();
-    if (type != old_type) out.push_back(detail::invalid("type", go_quote(type),
+    if (type != old_type) out.push_back(detail::invalid("type", go::quote(type),
                                                         "field is immutable"));
     if (immutable_set(*old)) {
       constexpr const char* kMsg = "field is immutable when `immutable` is set";
@@ -572,11 +572,11 @@ void validate_namespace(const json& object, std::vector<StatusCause>& out) {
     if (!f.is_string()) continue;
     const std::string name = f.get<std::string>();
     for (const std::string& msg : label_key_errors(name)) {
-      out.push_back(detail::invalid("spec.finalizers", go_quote(name), msg));
+      out.push_back(detail::invalid("spec.finalizers", go::quote(name), msg));
     }
     if (name.find('/') == std::string::npos && name != "kubernetes" && name != "orphan" &&
         name != "foregroundDeletion") {
-      out.push_back(detail::invalid("spec.finalizers", go_quote(name),
+      out.push_back(detail::invalid("spec.finalizers", go::quote(name),
                                     "name is neither a standard finalizer name nor is it fully "
                                     "qualified"));
     }
@@ -586,10 +586,10 @@ void validate_namespace(const json& object, std::vector<StatusCause>& out) {
   const bool deleting = member(member(object, "metadata"), "deletionTimestamp").is_string();
   const std::string p = phase.get<std::string>();
   if (!deleting && p != "Active") {
-    out.push_back(detail::invalid("status.Phase", go_quote(p),
+    out.push_back(detail::invalid("status.Phase", go::quote(p),
                                   "may only be 'Active' if `deletionTimestamp` is empty"));
   } else if (deleting && p != "Terminating") {
-    out.push_back(detail::invalid("status.Phase", go_quote(p),
+    out.push_back(detail::invalid("status.Phase", go::quote(p),
                                   "may only be 'Terminating' if `deletionTimestamp` is not empty"));
   }
 }
@@ -620,7 +620,7 @@ void validate_job(const json& object, std::vector<StatusCause>& out) {
                             ? policy.get<std::string>()
                             : std::string("Always");
   if (p != "OnFailure" && p != "Never") {
-    out.push_back(detail::not_supported("spec.template.spec.restartPolicy", go_quote(p),
+    out.push_back(detail::not_supported("spec.template.spec.restartPolicy", go::quote(p),
                                         {"OnFailure", "Never"}));
   }
 }

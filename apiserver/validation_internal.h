@@ -16,8 +16,6 @@
 
 namespace cairn::apiserver::detail {
 
-// strconv.Quote (what %q prints).
-std::string go_quote(std::string_view s);
 // %#v of a []string: []string{"a", "b"}.
 std::string go_string_slice(const std::vector<std::string>& values);
 // time.Time's String() of an RFC 3339 UTC timestamp: "2024-05-01 10:00:00 +0000 UTC".

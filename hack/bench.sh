@@ -3,6 +3,7 @@
 #   hack/bench.sh                       every benchmark
 #   hack/bench.sh render [--rounds N]   the renderer against the Go reference renderer
 #   hack/bench.sh apiserver [--seconds S] [--objects N] [--watchers W]
+#   hack/bench.sh informer [--objects N] [--events N] [--seconds S]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -14,10 +15,14 @@ case "$which" in
     hack/build-gotpl-ref.sh build-release
     ./build-release/bench/render_bench "$@"
     ;;&
+  informer|all)
+    cmake --build build-release --target informer_bench
+    ./build-release/bench/informer_bench "$@"
+    ;;&
   apiserver|all)
     cmake --build build-release --target cairn apiserver_bench
     ./build-release/bench/apiserver_bench --cairn build-release/cairn "$@"
     ;;
-  render) ;;
-  *) echo "usage: hack/bench.sh [render|apiserver] [options]" >&2; exit 1 ;;
+  render|informer) ;;
+  *) echo "usage: hack/bench.sh [render|apiserver|informer] [options]" >&2; exit 1 ;;
 esac

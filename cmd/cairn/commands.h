@@ -12,5 +12,7 @@ void add_render_command(CLI::App& app, int& exit_code);
 void add_template_command(CLI::App& app, int& exit_code);
 // `cairn apiserver --data-dir DIR [--listen H:P] [--kubeconfig-out F] [--insecure]`.
 void add_apiserver_command(CLI::App& app, int& exit_code);
+// `cairn manager [--kubeconfig F] [--leader-elect] ...`: the operator (kube/manager.h).
+void add_manager_command(CLI::App& app, int& exit_code);
 
 }  // namespace cairn::cmd

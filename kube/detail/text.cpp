@@ -1,6 +1,8 @@
 #include "kube/detail/text.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -56,6 +58,32 @@ std::optional<std::string> read_file(const std::filesystem::path& path, std::str
     return std::nullopt;
   }
   return buffer.str();
+}
+
+std::string format_rfc3339(std::chrono::system_clock::time_point time, int fraction_digits) {
+  using namespace std::chrono;
+  const auto ns = duration_cast<nanoseconds>(time.time_since_epoch()).count();
+  std::int64_t secs = ns / 1'000'000'000;
+  std::int64_t frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
+  const std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[48];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(buf, n);
+  if (fraction_digits > 0) {
+    const int digits = std::min(fraction_digits, 9);
+    std::int64_t scaled = frac;
+    for (int i = digits; i < 9; ++i) scaled /= 10;
+    std::snprintf(buf, sizeof buf, ".%0*lld", digits, static_cast<long long>(scaled));
+    out += buf;
+  }
+  out += 'Z';
+  return out;
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {

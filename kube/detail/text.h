@@ -16,6 +16,9 @@ std::optional<std::string> base64_decode(std::string_view in);
 std::optional<std::string> read_file(const std::filesystem::path& path, std::string& error);
 // "2026-01-02T03:04:05Z" / "...05.123Z" / "...05+01:00" → time point; nullopt when malformed.
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+// UTC "2026-01-02T03:04:05Z" with `fraction_digits` (0, 3, 6 or 9) digits of the second:
+// 6 is Kubernetes' MicroTime (Lease renewTime, Event eventTime), 0 its Time.
+std::string format_rfc3339(std::chrono::system_clock::time_point time, int fraction_digits = 0);
 // Percent-encodes everything except RFC 3986 unreserved characters.
 std::string query_escape(std::string_view in);
 std::string trim(std::string_view in);

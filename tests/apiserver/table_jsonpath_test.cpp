@@ -8,7 +8,6 @@
 
 #include "apiserver/jsonpath.h"
 
-using cairn::apiserver::go_json_marshal;
 using cairn::apiserver::JsonPath;
 using cairn::apiserver::jsonpath_value_string;
 using cairn::apiserver::StatusCode;
@@ -257,17 +256,4 @@ TEST_CASE("jsonpath values print as kube prints string cells", "[jsonpath]") {
   CHECK(jsonpath_value_string(json{{"b", 1}, {"a", "<x&y>"}}) ==
         R"({"a":"\u003cx\u0026y\u003e","b":1})");
   CHECK(jsonpath_value_string(json::array({1, "a", nullptr, 2.5})) == R"([1,"a",null,2.5])");
-}
-
-TEST_CASE("go_json_marshal writes numbers and strings as Go's encoding/json", "[jsonpath]") {
-  CHECK(go_json_marshal(1e21) == "1e+21");
-  CHECK(go_json_marshal(1e20) == "100000000000000000000");
-  CHECK(go_json_marshal(1e-7) == "1e-7");
-  CHECK(go_json_marshal(0.000001) == "0.000001");
-  CHECK(go_json_marshal(2.0) == "2");
-  CHECK(go_json_marshal("line\nbreak\x01") == R"("line\nbreak\u0001")");
-  CHECK(go_json_marshal("\xe2\x80\xa8") == R"("\u2028")");
-  CHECK(go_json_marshal("bad\xff") == R"("bad\ufffd")");
-  CHECK(go_json_marshal("caf\xc3\xa9") == "\"caf\xc3\xa9\"");
-  CHECK(go_json_marshal(json::object()) == "{}");
 }

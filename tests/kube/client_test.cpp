@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "apiserver/server.h"
+#include "tests/kube/test_apiserver.h"
 
 namespace cairn::kube {
 namespace {
@@ -19,48 +19,6 @@ using nlohmann::json;
 
 const GroupVersionKind kConfigMap{"", "v1", "ConfigMap"};
 const GroupVersionKind kWidget{"example.com", "v1", "Widget"};
-
-// One API server for the whole test binary; every test works in its own namespace. It is
-// stopped by the static destructor at exit, so that no server thread is still working when
-// LeakSanitizer inspects the heap.
-struct Env {
-  std::unique_ptr<apiserver::ApiServer> server;
-  RestConfig config;
-};
-
-Env& env() {
-  static std::unique_ptr<Env> e = [] {
-    auto out = std::make_unique<Env>();
-    fs::path dir = fs::temp_directory_path() / ("cairn-kube-client-" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    apiserver::ApiServerConfig server_config;
-    server_config.data_dir = dir;
-    server_config.listen = "127.0.0.1:0";
-    auto server = apiserver::ApiServer::start(server_config);
-    if (!server) FAIL("apiserver did not start: " << server.error().message);
-    out->server = std::move(*server);
-    KubeconfigOptions options;
-    options.path = out->server->kubeconfig();
-    auto config = load_kubeconfig(options);
-    if (!config) FAIL("kubeconfig: " << config.error().message);
-    out->config = *config;
-    out->config.qps = 0;
-    return out;
-  }();
-  return *e;
-}
-
-std::unique_ptr<Client> make_client() {
-  auto client = Client::create(env().config);
-  REQUIRE(client);
-  return std::move(*client);
-}
-
-void make_namespace(Client& c, const std::string& name) {
-  auto ns = c.create(json{{"apiVersion", "v1"}, {"kind", "Namespace"},
-                          {"metadata", {{"name", name}}}});
-  REQUIRE(ns);
-}
 
 json config_map(const std::string& ns, const std::string& name, json data = json::object(),
                 json labels = json::object()) {
@@ -73,7 +31,7 @@ json config_map(const std::string& ns, const std::string& name, json data = json
 std::string rv_of(const json& obj) { return obj["metadata"].value("resourceVersion", ""); }
 
 TEST_CASE("discovery maps kinds to resources and scopes", "[client]") {
-  auto c = make_client();
+  auto c = testing::test_client();
   auto cm = c->mapping(kConfigMap);
   REQUIRE(cm);
   CHECK(c->used_aggregated_discovery());
@@ -101,8 +59,8 @@ TEST_CASE("discovery maps kinds to resources and scopes", "[client]") {
 
 TEST_CASE("ConfigMaps: create, get, update with optimistic concurrency, delete",
           "[client]") {
-  auto c = make_client();
-  make_namespace(*c, "crud");
+  auto c = testing::test_client();
+  testing::create_test_namespace(*c, "crud");
   auto created = c->create(config_map("crud", "a", {{"k", "1"}}));
   REQUIRE(created);
   CHECK((*created)["data"]["k"] == "1");
@@ -144,8 +102,8 @@ TEST_CASE("ConfigMaps: create, get, update with optimistic concurrency, delete",
 }
 
 TEST_CASE("delete reports an object held by a finalizer as not gone", "[client]") {
-  auto c = make_client();
-  make_namespace(*c, "fin");
+  auto c = testing::test_client();
+  testing::create_test_namespace(*c, "fin");
   json cm = config_map("fin", "held");
   cm["metadata"]["finalizers"] = json::array({"example.com/hold"});
   REQUIRE(c->create(cm));
@@ -163,8 +121,8 @@ TEST_CASE("delete reports an object held by a finalizer as not gone", "[client]"
 }
 
 TEST_CASE("list filters by label selector and list_all follows continue tokens", "[client]") {
-  auto c = make_client();
-  make_namespace(*c, "lists");
+  auto c = testing::test_client();
+  testing::create_test_namespace(*c, "lists");
   for (int i = 0; i < 5; ++i) {
     REQUIRE(c->create(config_map("lists", "cm" + std::to_string(i), json::object(),
                                  {{"parity", i % 2 == 0 ? "even" : "odd"}})));
@@ -195,8 +153,8 @@ TEST_CASE("list filters by label selector and list_all follows continue tokens",
 }
 
 TEST_CASE("merge, JSON and apply patches change ConfigMaps", "[client]") {
-  auto c = make_client();
-  make_namespace(*c, "patches");
+  auto c = testing::test_client();
+  testing::create_test_namespace(*c, "patches");
   REQUIRE(c->create(config_map("patches", "p", {{"a", "1"}})));
   auto merged = c->patch(kConfigMap, "patches", "p", PatchType::kMerge,
                          json{{"data", {{"b", "2"}}}});
@@ -254,8 +212,8 @@ json widget_crd() {
 
 TEST_CASE("custom resources become usable after their CRD is installed, incl. status",
           "[client][crd]") {
-  auto c = make_client();
-  make_namespace(*c, "crs");
+  auto c = testing::test_client();
+  testing::create_test_namespace(*c, "crs");
   auto before = c->mapping(kWidget);
   REQUIRE_FALSE(before);
   CHECK(is_no_match(before.error()));
@@ -316,8 +274,8 @@ TEST_CASE("custom resources become usable after their CRD is installed, incl. st
 
 TEST_CASE("watch delivers ADDED, MODIFIED and DELETED in order from a resourceVersion",
           "[client][watch]") {
-  auto c = make_client();
-  make_namespace(*c, "watching");
+  auto c = testing::test_client();
+  testing::create_test_namespace(*c, "watching");
   auto list = c->list(kConfigMap, "watching");
   REQUIRE(list);
   WatchOptions options;
@@ -360,7 +318,7 @@ TEST_CASE("watch delivers ADDED, MODIFIED and DELETED in order from a resourceVe
 }
 
 TEST_CASE("a watch from a too-old resourceVersion fails with Gone", "[client][watch]") {
-  auto c = make_client();
+  auto c = testing::test_client();
   WatchOptions options;
   options.resource_version = "1";
   options.read_timeout = 20s;
@@ -378,7 +336,7 @@ TEST_CASE("a watch from a too-old resourceVersion fails with Gone", "[client][wa
 }
 
 TEST_CASE("requests reuse one keep-alive connection and are counted", "[client]") {
-  auto c = make_client();
+  auto c = testing::test_client();
   REQUIRE(c->mapping(kConfigMap));
   auto opened = c->transport().connections_opened();
   for (int i = 0; i < 20; ++i) REQUIRE(c->list(kConfigMap, "default"));
@@ -387,7 +345,7 @@ TEST_CASE("requests reuse one keep-alive connection and are counted", "[client]"
 }
 
 TEST_CASE("the client-side QPS limit spaces requests to a real server", "[client]") {
-  RestConfig config = env().config;
+  RestConfig config = testing::shared_test_apiserver().config;
   config.qps = 20;
   config.burst = 1;
   auto c = Client::create(config);
@@ -400,7 +358,7 @@ TEST_CASE("the client-side QPS limit spaces requests to a real server", "[client
 }
 
 TEST_CASE("wrong credentials are Unauthorized", "[client]") {
-  RestConfig config = env().config;
+  RestConfig config = testing::shared_test_apiserver().config;
   config.client_cert_pem.clear();
   config.client_key_pem.clear();
   config.bearer_token = "not-a-valid-token";
