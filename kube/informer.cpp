@@ -30,15 +30,7 @@ constexpr int kMaxListRestarts = 3;
 // Extra time beyond the requested watch timeout before a silent watch counts as dead.
 constexpr std::chrono::seconds kWatchReadGrace{60};
 
-const std::string& meta_string(const nlohmann::json& object, const char* field) {
-  static const std::string kEmpty;
-  if (!object.is_object()) return kEmpty;
-  auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return kEmpty;
-  auto it = meta->find(field);
-  if (it == meta->end() || !it->is_string()) return kEmpty;
-  return it->get_ref<const std::string&>();
-}
+using detail::meta_string;
 
 class ClientListerWatcher final : public ListerWatcher {
  public:

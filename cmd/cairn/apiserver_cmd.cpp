@@ -21,15 +21,7 @@ struct ApiserverFlags {
 };
 
 int run_apiserver(const ApiserverFlags& flags) {
-  // Block SIGTERM/SIGINT before any thread starts, so that every thread inherits the mask and
-  // this thread alone receives them through sigwait().
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  // A client that disconnects mid-write must not kill the server.
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t signals = block_termination_signals();
 
   apiserver::ApiServerConfig config;
   config.data_dir = flags.data_dir;

@@ -2,9 +2,16 @@
 // and returns the callback state; main() runs the chosen one.
 #pragma once
 
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 
 namespace cairn::cmd {
+
+// Blocks SIGTERM and SIGINT in the calling thread (call it before any thread starts, so every
+// thread inherits the mask and they reach only sigwait()), ignores SIGPIPE, and returns the
+// set to sigwait() on.
+sigset_t block_termination_signals();
 
 // `cairn render CHART ...`: what `helm template` prints.
 void add_render_command(CLI::App& app, int& exit_code);

@@ -41,13 +41,8 @@ std::chrono::milliseconds ms(double seconds) {
 }
 
 int run_manager(const ManagerFlags& flags) {
-  // SIGTERM/SIGINT are blocked in every thread and taken by sigwait() on a dedicated thread.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // SIGTERM/SIGINT are taken by sigwait() on a dedicated thread.
+  sigset_t signals = block_termination_signals();
 
   auto format = kube::parse_log_format(flags.log_format);
   auto level = kube::parse_log_level(flags.log_level);

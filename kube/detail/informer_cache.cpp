@@ -8,9 +8,7 @@
 
 namespace cairn::kube {
 
-namespace {
-
-const std::string& meta_string(const nlohmann::json& object, const char* field) {
+const std::string& detail::meta_string(const nlohmann::json& object, const char* field) {
   static const std::string kEmpty;
   if (!object.is_object()) return kEmpty;
   auto meta = object.find("metadata");
@@ -19,6 +17,10 @@ const std::string& meta_string(const nlohmann::json& object, const char* field) 
   if (it == meta->end() || !it->is_string()) return kEmpty;
   return it->get_ref<const std::string&>();
 }
+
+namespace {
+
+using detail::meta_string;
 
 std::vector<std::string> owner_uids(const nlohmann::json& object) {
   std::vector<std::string> out;

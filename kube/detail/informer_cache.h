@@ -11,6 +11,9 @@
 
 namespace cairn::kube::detail {
 
+// metadata.<field> of `object` when it is a string, else "" (never throws).
+const std::string& meta_string(const nlohmann::json& object, const char* field);
+
 class CacheWriter {
  public:
   explicit CacheWriter(Cache& cache) : cache_(cache) {}

@@ -20,6 +20,7 @@
 #include "apiserver/server.h"
 #include "kube/detail/informer_backoff.h"
 #include "tests/kube/tcp_proxy.h"
+#include "tests/kube/test_apiserver.h"
 
 namespace cairn::kube {
 namespace {
@@ -53,60 +54,9 @@ json config_map(const std::string& ns, const std::string& name, json data = json
 }
 
 // ------------------------------------------------------------------ API servers
+// (tests/kube/test_apiserver.h)
 
-struct Server {
-  fs::path dir;
-  std::unique_ptr<apiserver::ApiServer> server;
-  RestConfig config;
-
-  ~Server() {
-    server.reset();  // stops it
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-
-  void start(const std::string& listen, std::size_t watch_history = 2000) {
-    apiserver::ApiServerConfig server_config;
-    server_config.data_dir = dir;
-    server_config.listen = listen;
-    server_config.watch_history = watch_history;
-    auto started = apiserver::ApiServer::start(server_config);
-    if (!started) FAIL("apiserver did not start: " << started.error().message);
-    server = std::move(*started);
-    KubeconfigOptions options;
-    options.path = server->kubeconfig();
-    auto loaded = load_kubeconfig(options);
-    if (!loaded) FAIL("kubeconfig: " << loaded.error().message);
-    config = *loaded;
-    config.qps = 0;
-  }
-};
-
-std::unique_ptr<Server> start_server(const std::string& name, std::size_t watch_history = 2000) {
-  auto s = std::make_unique<Server>();
-  s->dir = fs::temp_directory_path() / ("cairn-informer-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(s->dir);
-  s->start("127.0.0.1:0", watch_history);
-  return s;
-}
-
-// One API server shared by the tests that need nothing special; each works in its own
-// namespace. Stopped by the static destructor, before LeakSanitizer looks at the heap.
-Server& shared_server() {
-  static std::unique_ptr<Server> s = start_server("shared");
-  return *s;
-}
-
-std::unique_ptr<Client> make_client(const RestConfig& config) {
-  auto client = Client::create(config);
-  REQUIRE(client);
-  return std::move(*client);
-}
-
-void make_namespace(Client& c, const std::string& name) {
-  REQUIRE(
-      c.create(json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}}));
-}
+using testing::TestApiServer;
 
 InformerOptions fast_options(const std::string& ns, std::ostream& log) {
   InformerOptions o;
@@ -743,9 +693,9 @@ TEST_CASE("stop() cancels a scripted watch and is idempotent", "[informer]") {
 // ================================================================== against an API server
 
 TEST_CASE("the cache lists by namespace and label selector and serves indexes", "[informer]") {
-  auto c = make_client(shared_server().config);
-  make_namespace(*c, "idx-a");
-  make_namespace(*c, "idx-b");
+  auto c = testing::test_client(testing::shared_test_apiserver().config);
+  testing::create_test_namespace(*c, "idx-a");
+  testing::create_test_namespace(*c, "idx-b");
   auto web1 = c->create(
       config_map("idx-a", "web1", {{"size", "s"}}, {{"suite", "cache"}, {"tier", "web"}}));
   REQUIRE(web1);
@@ -816,8 +766,8 @@ TEST_CASE("the cache lists by namespace and label selector and serves indexes", 
 }
 
 TEST_CASE("managedFields are dropped by default and kept without a transform", "[informer]") {
-  auto c = make_client(shared_server().config);
-  make_namespace(*c, "managed");
+  auto c = testing::test_client(testing::shared_test_apiserver().config);
+  testing::create_test_namespace(*c, "managed");
   auto created = c->create(config_map("managed", "m", {{"k", "v"}}));
   REQUIRE(created);
   REQUIRE((*created)["metadata"].contains("managedFields"));
@@ -853,13 +803,13 @@ TEST_CASE("managedFields are dropped by default and kept without a transform", "
 
 TEST_CASE("sees every change exactly once and in order through forced watch disconnects",
           "[informer]") {
-  Server& server = shared_server();
-  auto c = make_client(server.config);
-  make_namespace(*c, "flaky");
+  TestApiServer& server = testing::shared_test_apiserver();
+  auto c = testing::test_client(server.config);
+  testing::create_test_namespace(*c, "flaky");
   testing::TcpProxy proxy(server.server->port());
   RestConfig via_proxy = server.config;
   via_proxy.server = "https://127.0.0.1:" + std::to_string(proxy.port());
-  auto informer_client = make_client(via_proxy);
+  auto informer_client = testing::test_client(via_proxy);
 
   std::mt19937 rng(1234);
   Expected expected;
@@ -915,14 +865,14 @@ TEST_CASE("sees every change exactly once and in order through forced watch disc
 }
 
 TEST_CASE("continues through an API server restart and sees each change once", "[informer]") {
-  auto server = start_server("restart");
+  auto server = testing::start_test_apiserver("informer-restart");
   const std::uint16_t port = server->server->port();
   const std::string listen = "127.0.0.1:" + std::to_string(port);
-  auto c = make_client(server->config);
-  make_namespace(*c, "restart");
+  auto c = testing::test_client(server->config);
+  testing::create_test_namespace(*c, "restart");
 
   LogCapture log;
-  auto informer_client = make_client(server->config);
+  auto informer_client = testing::test_client(server->config);
   Informer informer(*informer_client, fast_options("restart", log.stream()));
   Recorder rec;
   informer.add_handler(rec.handler());
@@ -940,7 +890,7 @@ TEST_CASE("continues through an API server restart and sees each change once", "
   server->server.reset();
   server->start(listen);
   // A probe change proves that the informer is live again before the next changes.
-  auto c2 = make_client(server->config);
+  auto c2 = testing::test_client(server->config);
   auto probe = c2->create(config_map("restart", "probe"));
   REQUIRE(probe);
   expected.created(*probe);
@@ -959,13 +909,13 @@ TEST_CASE("continues through an API server restart and sees each change once", "
 }
 
 TEST_CASE("410 leads to relist without losing updates", "[informer]") {
-  auto server = start_server("gone", /*watch_history=*/5);
-  auto c = make_client(server->config);
-  make_namespace(*c, "gone");
+  auto server = testing::start_test_apiserver("informer-gone", /*watch_history=*/5);
+  auto c = testing::test_client(server->config);
+  testing::create_test_namespace(*c, "gone");
   testing::TcpProxy proxy(server->server->port());
   RestConfig via_proxy = server->config;
   via_proxy.server = "https://127.0.0.1:" + std::to_string(proxy.port());
-  auto informer_client = make_client(via_proxy);
+  auto informer_client = testing::test_client(via_proxy);
 
   std::map<std::string, json> written;  // the writes, in order, per object
   std::map<std::string, std::vector<std::string>> rvs;
@@ -1048,8 +998,8 @@ TEST_CASE("410 leads to relist without losing updates", "[informer]") {
 }
 
 TEST_CASE("periodic resync emits on_update with the same object", "[informer]") {
-  auto c = make_client(shared_server().config);
-  make_namespace(*c, "resync");
+  auto c = testing::test_client(testing::shared_test_apiserver().config);
+  testing::create_test_namespace(*c, "resync");
   REQUIRE(c->create(config_map("resync", "one")));
   REQUIRE(c->create(config_map("resync", "two")));
   LogCapture log;
@@ -1070,8 +1020,8 @@ TEST_CASE("periodic resync emits on_update with the same object", "[informer]") 
 }
 
 TEST_CASE("a recreated object is seen as delete then add", "[informer]") {
-  auto c = make_client(shared_server().config);
-  make_namespace(*c, "reborn");
+  auto c = testing::test_client(testing::shared_test_apiserver().config);
+  testing::create_test_namespace(*c, "reborn");
   auto first = c->create(config_map("reborn", "x"));
   REQUIRE(first);
   LogCapture log;
@@ -1095,8 +1045,8 @@ TEST_CASE("a recreated object is seen as delete then add", "[informer]") {
 }
 
 TEST_CASE("stop() while watching returns promptly", "[informer]") {
-  auto c = make_client(shared_server().config);
-  make_namespace(*c, "stopping");
+  auto c = testing::test_client(testing::shared_test_apiserver().config);
+  testing::create_test_namespace(*c, "stopping");
   LogCapture log;
   InformerOptions o = fast_options("stopping", log.stream());
   auto informer = std::make_unique<Informer>(*c, o);
