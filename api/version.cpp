@@ -238,9 +238,13 @@ Result<KubernetesPatchVersion> KubernetesPatchVersion::parse(std::string_view te
     return error("invalid Kubernetes version " + quote(text) +
                  " (expected v<major>.<minor>.<patch>, e.g. \"v1.27.3\"): " + std::string(why));
   };
-  if (text.size() > kMaxVersionLength) return fail("too long");
   std::string_view rest = text;
   if (!rest.empty() && rest[0] == 'v') rest.remove_prefix(1);
+  // Judged on the printed form (always with its 'v'), so that whatever parses prints within the
+  // CRD's maxLength and parses again.
+  if (rest.size() + 1 > kMaxVersionLength) {
+    return fail("longer than " + std::to_string(kMaxVersionLength) + " characters");
+  }
   const std::size_t suffix_at = rest.find_first_of("-+");
   const std::string_view core = rest.substr(0, suffix_at);
   const std::string_view suffix =

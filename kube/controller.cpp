@@ -142,10 +142,6 @@ void Controller::reconcile_one(const std::string& key) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.reconcile_time->Observe(seconds);
-  if (stopping_) {
-    // Shutting down: do not queue follow-ups, the next leader reconciles from its own cache.
-    ctx.logger.debug("reconcile finished during shutdown");
-  }
   if (!outcome) {
     metrics_.reconcile_error->Increment();
     metrics_.reconcile_errors->Increment();

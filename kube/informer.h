@@ -148,6 +148,11 @@ class Cache {
     std::unordered_map<std::string, Postings> values;
   };
 
+  // Calls visit(entry of objects_) for every object indexed under (index, value), in key
+  // order; the caller holds mu_.
+  template <class Visit>
+  void visit_index(const std::string& index, const std::string& value, Visit visit) const;
+
   mutable std::shared_mutex mu_;
   std::map<ObjectKey, ObjectPtr> objects_;
   // Extra indexes by name (kIndexNamespace is served from `objects_`, which is ordered by

@@ -109,45 +109,37 @@ std::vector<ObjectPtr> Cache::list(const std::string& ns, const LabelSelector& s
   return out;
 }
 
+template <class Visit>
+void Cache::visit_index(const std::string& index, const std::string& value, Visit visit) const {
+  if (index == kIndexNamespace) {
+    for (auto it = objects_.lower_bound(ObjectKey{value, ""});
+         it != objects_.end() && it->first.ns == value; ++it) {
+      visit(*it);
+    }
+    return;
+  }
+  auto idx = indexes_.find(index);
+  if (idx == indexes_.end()) return;
+  auto postings = idx->second.values.find(value);
+  if (postings == idx->second.values.end()) return;
+  for (const ObjectKey* key : postings->second) {
+    auto it = objects_.find(*key);
+    if (it != objects_.end()) visit(*it);
+  }
+}
+
 std::vector<ObjectKey> Cache::keys_by_index(const std::string& index,
                                             const std::string& value) const {
   std::shared_lock lock(mu_);
   std::vector<ObjectKey> out;
-  if (index == kIndexNamespace) {
-    for (auto it = objects_.lower_bound(ObjectKey{value, ""});
-         it != objects_.end() && it->first.ns == value; ++it) {
-      out.push_back(it->first);
-    }
-    return out;
-  }
-  auto idx = indexes_.find(index);
-  if (idx == indexes_.end()) return out;
-  auto postings = idx->second.values.find(value);
-  if (postings == idx->second.values.end()) return out;
-  out.reserve(postings->second.size());
-  for (const ObjectKey* key : postings->second) out.push_back(*key);
+  visit_index(index, value, [&out](const auto& entry) { out.push_back(entry.first); });
   return out;
 }
 
 std::vector<ObjectPtr> Cache::by_index(const std::string& index, const std::string& value) const {
   std::shared_lock lock(mu_);
   std::vector<ObjectPtr> out;
-  if (index == kIndexNamespace) {
-    for (auto it = objects_.lower_bound(ObjectKey{value, ""});
-         it != objects_.end() && it->first.ns == value; ++it) {
-      out.push_back(it->second);
-    }
-    return out;
-  }
-  auto idx = indexes_.find(index);
-  if (idx == indexes_.end()) return out;
-  auto postings = idx->second.values.find(value);
-  if (postings == idx->second.values.end()) return out;
-  out.reserve(postings->second.size());
-  for (const ObjectKey* key : postings->second) {
-    auto it = objects_.find(*key);
-    if (it != objects_.end()) out.push_back(it->second);
-  }
+  visit_index(index, value, [&out](const auto& entry) { out.push_back(entry.second); });
   return out;
 }
 

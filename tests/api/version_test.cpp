@@ -203,4 +203,14 @@ TEST_CASE("full Kubernetes versions parse with an optional v and semver suffixes
     REQUIRE_FALSE(r);
     CHECK_THAT(r.error().message, Catch::Contains("expected v<major>.<minor>.<patch>"));
   }
+  // The length limit is judged on the printed form, which always carries the 'v': an input of
+  // the full length without its 'v' would print one character longer than the CRD allows.
+  const std::string longest = "v1.1.1-" + std::string(cairn::api::kMaxVersionLength - 7, 'a');
+  REQUIRE(KubernetesPatchVersion::parse(longest));
+  CHECK(KubernetesPatchVersion::parse(longest).value().str() == longest);
+  CHECK(KubernetesPatchVersion::parse(longest.substr(1)).value().str() == longest);
+  const std::string too_long = "1.1.1-" + std::string(cairn::api::kMaxVersionLength - 6, 'a');
+  REQUIRE_FALSE(KubernetesPatchVersion::parse(too_long));
+  CHECK_THAT(KubernetesPatchVersion::parse(too_long).error().message,
+             Catch::Contains("longer than 128 characters"));
 }

@@ -20,13 +20,7 @@ using nlohmann::json;
 const GroupVersionKind kConfigMap{"", "v1", "ConfigMap"};
 const GroupVersionKind kWidget{"example.com", "v1", "Widget"};
 
-json config_map(const std::string& ns, const std::string& name, json data = json::object(),
-                json labels = json::object()) {
-  return json{{"apiVersion", "v1"},
-              {"kind", "ConfigMap"},
-              {"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
-              {"data", data}};
-}
+using testing::config_map;
 
 std::string rv_of(const json& obj) { return obj["metadata"].value("resourceVersion", ""); }
 

@@ -6,15 +6,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <mutex>
 #include <sstream>
 
 #include "kube/detail/text.h"
-
+#include "tests/kube/fake_clock.h"
 #include "tests/kube/test_apiserver.h"
 
 namespace cairn::kube {
@@ -26,32 +25,17 @@ using nlohmann::json;
 const GroupVersionKind kEvent{"", "v1", "Event"};
 const GroupVersionKind kConfigMap{"", "v1", "ConfigMap"};
 
-// A clock that stands still until the test moves it.
-class ManualClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point now() override {
-    std::lock_guard lock(mu_);
-    return std::chrono::steady_clock::time_point{} + std::chrono::hours(1) + offset_;
+// A clock that stands still until the test moves it, at a known wall time.
+struct EventClock : testing::FakeClock {
+  EventClock() {
+    set_wall_base(*detail::parse_rfc3339("2026-11-30T20:31:07Z") +
+                  std::chrono::microseconds(123456));
   }
-  std::chrono::system_clock::time_point wall_now() override {
-    std::lock_guard lock(mu_);
-    return *detail::parse_rfc3339("2026-11-30T20:31:07Z") + std::chrono::microseconds(123456) +
-           offset_;
-  }
-  void sleep_for(std::chrono::nanoseconds d) override { advance(d); }
-  void advance(std::chrono::nanoseconds d) {
-    std::lock_guard lock(mu_);
-    offset_ += d;
-  }
-
- private:
-  std::mutex mu_;
-  std::chrono::nanoseconds offset_{0};
 };
 
 struct Fixture {
   std::unique_ptr<Client> client = testing::test_client();
-  ManualClock clock;
+  EventClock clock;
   std::ostringstream log_out;  // read only after the recorder stopped
 
   EventRecorderConfig config() {
@@ -273,7 +257,7 @@ TEST_CASE("a full queue drops events without blocking the caller", "[events]") {
   auto client = Client::create(config, options);
   REQUIRE(client);
 
-  ManualClock clock;
+  EventClock clock;
   std::ostringstream log_out;
   EventRecorderConfig rc;
   rc.queue_size = 4;

@@ -1,6 +1,5 @@
 // Test helpers for cairn::kube: a scriptable HTTP/1.1 server on loopback (plain TCP or TLS via
-// OpenSSL) that can misbehave on purpose, and a fake Clock whose sleep_for advances time
-// instantly and records the requested durations.
+// OpenSSL) that can misbehave on purpose (the fake Clock is in fake_clock.h).
 //
 // FakeServer serves every connection on a thread of its own; every request is passed to the
 // handler (possibly from several threads at once), whose Reply says what raw bytes to send and
@@ -26,46 +25,9 @@
 #include <thread>
 #include <vector>
 
-#include "kube/clock.h"
+#include "tests/kube/fake_clock.h"
 
 namespace cairn::kube::testing {
-
-class FakeClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point now() override {
-    std::lock_guard lock(mu_);
-    return std::chrono::steady_clock::time_point{} + std::chrono::hours(1) + offset_;
-  }
-  std::chrono::system_clock::time_point wall_now() override {
-    std::lock_guard lock(mu_);
-    return std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 365 * 56) + offset_;
-  }
-  void sleep_for(std::chrono::nanoseconds d) override {
-    std::lock_guard lock(mu_);
-    if (d.count() <= 0) return;
-    offset_ += d;
-    sleeps_.push_back(d);
-  }
-  void advance(std::chrono::nanoseconds d) {
-    std::lock_guard lock(mu_);
-    offset_ += d;
-  }
-  std::vector<std::chrono::nanoseconds> sleeps() {
-    std::lock_guard lock(mu_);
-    return sleeps_;
-  }
-  std::chrono::nanoseconds total_slept() {
-    std::lock_guard lock(mu_);
-    std::chrono::nanoseconds sum{0};
-    for (auto d : sleeps_) sum += d;
-    return sum;
-  }
-
- private:
-  std::mutex mu_;
-  std::chrono::nanoseconds offset_{0};
-  std::vector<std::chrono::nanoseconds> sleeps_;
-};
 
 struct RawRequest {
   std::string method;

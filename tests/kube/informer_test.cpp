@@ -31,27 +31,12 @@ using nlohmann::json;
 
 const GroupVersionKind kConfigMap{"", "v1", "ConfigMap"};
 
-// Polls `condition` until it holds or `limit` passed (generous: the machine is shared).
-template <class F>
-bool eventually(F condition, std::chrono::milliseconds limit = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return condition();
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using testing::eventually;
 
 std::string rv_of(const json& obj) { return obj["metadata"].value("resourceVersion", ""); }
 std::string uid_of(const json& obj) { return obj["metadata"].value("uid", ""); }
 
-json config_map(const std::string& ns, const std::string& name, json data = json::object(),
-                json labels = json::object()) {
-  return json{{"apiVersion", "v1"},
-              {"kind", "ConfigMap"},
-              {"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
-              {"data", data}};
-}
+using testing::config_map;
 
 // ------------------------------------------------------------------ API servers
 // (tests/kube/test_apiserver.h)

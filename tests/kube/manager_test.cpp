@@ -25,10 +25,7 @@ const GroupVersionKind kSecret{"", "v1", "Secret"};
 const GroupVersionKind kNamespace{"", "v1", "Namespace"};
 
 json config_map(const std::string& ns, const std::string& name, json labels = json::object()) {
-  return json{{"apiVersion", "v1"},
-              {"kind", "ConfigMap"},
-              {"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
-              {"data", {{"k", "v"}}}};
+  return testing::config_map(ns, name, {{"k", "v"}}, std::move(labels));
 }
 
 // Keys reconciled, in order, and how often each was seen; thread-safe.

@@ -82,13 +82,23 @@ inline void create_test_namespace(Client& client, const std::string& name) {
   REQUIRE(created);
 }
 
+// A ConfigMap object to create in namespace `ns`.
+inline nlohmann::json config_map(const std::string& ns, const std::string& name,
+                                 nlohmann::json data = nlohmann::json::object(),
+                                 nlohmann::json labels = nlohmann::json::object()) {
+  return nlohmann::json{{"apiVersion", "v1"},
+                        {"kind", "ConfigMap"},
+                        {"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
+                        {"data", data}};
+}
+
 // Polls `condition` every 20 ms until it holds or `limit` passed; generous limits keep tests
 // stable on a loaded machine.
 inline bool eventually(const std::function<bool()>& condition,
                        std::chrono::milliseconds limit = std::chrono::seconds(20)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
+    if (std::chrono::steady_clock::now() > deadline) return condition();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
