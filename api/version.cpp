@@ -21,8 +21,13 @@ std::int32_t parse_int(std::string_view digits) {
 
 std::string quote(std::string_view text) {
   constexpr std::size_t kMax = 64;
+  std::size_t cut = std::min(text.size(), kMax);
+  // Never cut a UTF-8 sequence in two: back up over continuation bytes (10xxxxxx).
+  while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) {
+    --cut;
+  }
   std::string out = "\"";
-  for (char c : text.substr(0, kMax)) {
+  for (char c : text.substr(0, cut)) {
     const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -37,7 +42,7 @@ std::string quote(std::string_view text) {
     }
   }
   out += '"';
-  if (text.size() > kMax) out += "...";
+  if (text.size() > cut) out += "...";
   return out;
 }
 

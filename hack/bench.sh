@@ -4,6 +4,7 @@
 #   hack/bench.sh render [--rounds N]   the renderer against the Go reference renderer
 #   hack/bench.sh apiserver [--seconds S] [--objects N] [--watchers W]
 #   hack/bench.sh informer [--objects N] [--events N] [--seconds S]
+#   hack/bench.sh sources [--tags N] [--mib M] [--polls P]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -19,10 +20,14 @@ case "$which" in
     cmake --build build-release --target informer_bench
     ./build-release/bench/informer_bench "$@"
     ;;&
+  sources|all)
+    cmake --build build-release --target sources_bench
+    ./build-release/bench/sources_bench "$@"
+    ;;&
   apiserver|all)
     cmake --build build-release --target cairn apiserver_bench
     ./build-release/bench/apiserver_bench --cairn build-release/cairn "$@"
     ;;
-  render|informer) ;;
-  *) echo "usage: hack/bench.sh [render|apiserver|informer] [options]" >&2; exit 1 ;;
+  render|informer|sources) ;;
+  *) echo "usage: hack/bench.sh [render|apiserver|informer|sources] [options]" >&2; exit 1 ;;
 esac

@@ -23,6 +23,8 @@ packages=(
 if (( with_test )); then
   # clang/libFuzzer; the Python client of the e2e tests (Debian's, for /usr/bin/python3)
   packages+=(clang libclang-rt-14-dev python3-kubernetes python3-yaml)
+  # Real peers of the release-feed tests: an OCI registry (distribution v2); git is above.
+  packages+=(docker-registry)
   # kubectl drives the e2e tests; this machine has one preinstalled, elsewhere take Debian's.
   command -v kubectl >/dev/null || packages+=(kubernetes-client)
 fi

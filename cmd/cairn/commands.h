@@ -22,4 +22,7 @@ void add_apiserver_command(CLI::App& app, int& exit_code);
 // `cairn manager [--kubeconfig F] [--leader-elect] ...`: the operator (kube/manager.h).
 void add_manager_command(CLI::App& app, int& exit_code);
 
+// `cairn releases list|fetch SOURCE_URL ...`: release feeds and the asset cache (sources/).
+void add_releases_command(CLI::App& app, int& exit_code);
+
 }  // namespace cairn::cmd

@@ -11,26 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "apiserver/store.h"
+#include "tests/common/temp_dir.h"
 
 namespace cairn::apiserver::testing {
 
 // A fresh directory under $TMPDIR, removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cairn-store-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = cairn::testing::TempDir;
 
 inline std::unique_ptr<Store> open_store(const std::filesystem::path& dir,
                                          std::size_t history = 10'000, std::size_t queue = 1'000) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Command-line behaviour of `cairn render` and `cairn template`: exact output on
+# Command-line behaviour of `cairn render`, `cairn template` and `cairn releases`: exact output on
 # success; on any error exit status 1, nothing on stdout, and a message on
 # stderr that says where and what.
 #   tests/cli/cli_test.sh CAIRN_BINARY SHARED_DIR
@@ -92,7 +92,52 @@ printf '{"a": ' >"$work/bad.json"
 expect_error "bad data json" 'bad.json' -- "$cairn" template --data "$work/bad.json" "$work/t.tpl"
 expect_error "missing template file" 'nope.tpl' -- "$cairn" template "$work/nope.tpl"
 
-# 10. Usage errors exit 1 too; --help exits 0.
+# 10. `cairn releases`: a local feed built from examples/, listed newest first and fetched
+# into a cache; errors name the feed and the release.
+example="$(dirname "$0")/../../examples/cluster-stacks/docker-demo-1-32"
+feed="$work/feed"
+for v in 1 2; do
+  rel="$feed/docker-demo-1-32-v$v"
+  mkdir -p "$rel" "$work/stage$v"
+  sed "s/clusterStack: v1/clusterStack: v$v/" "$example/metadata.yaml" >"$rel/metadata.yaml"
+  cp "$example/cluster-addon-values.yaml" "$rel/"
+  cp -r "$example/cluster-class" "$work/stage$v/docker-demo-1-32-cluster-class"
+  sed -i "s/^version: v1/version: v$v/" "$work/stage$v/docker-demo-1-32-cluster-class/Chart.yaml"
+  cp -r "$example/cluster-addon" "$work/stage$v/docker-demo-1-32-cluster-addon"
+  tar -czf "$rel/docker-demo-1-32-cluster-class-v$v.tgz" -C "$work/stage$v" docker-demo-1-32-cluster-class
+  tar -czf "$rel/docker-demo-1-32-cluster-addon-v1.tgz" -C "$work/stage$v" docker-demo-1-32-cluster-addon
+done
+mkdir -p "$feed/openstack-scs-v5" "$feed/docker-demo-1-32-v3"
+if "$cairn" releases list "file://$feed" >"$work/out" 2>"$work/err" &&
+    [[ "$(awk 'NR>1 {print $1}' "$work/out" | tr '\n' ' ')" == "docker-demo-1-32-v3 docker-demo-1-32-v2 docker-demo-1-32-v1 " ]]; then
+  ok
+else
+  bad "releases list: $(cat "$work/out" "$work/err")"
+fi
+if "$cairn" releases list "file://$feed" --stack docker-demo-1-32 -o json >"$work/out" 2>"$work/err" &&
+    /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [r["clusterClass"] for r in d] == ["docker-demo-1-32-v3","docker-demo-1-32-v2","docker-demo-1-32-v1"], d' "$work/out"; then
+  ok
+else
+  bad "releases list -o json: $(cat "$work/out" "$work/err")"
+fi
+if dir=$("$cairn" releases fetch "file://$feed" docker-demo-1-32-v2 --cache-dir "$work/cache" 2>"$work/err") &&
+    [[ "$dir" == "$work/cache/releases/"*/docker-demo-1-32-v2 ]] && cmp -s "$dir/metadata.yaml" "$feed/docker-demo-1-32-v2/metadata.yaml"; then
+  ok
+else
+  bad "releases fetch: $dir $(cat "$work/err")"
+fi
+expect_error "releases fetch broken release" 'feed file://.*: release docker-demo-1-32-v3: metadata.yaml: missing' -- \
+  "$cairn" releases fetch "file://$feed" docker-demo-1-32-v3 --cache-dir "$work/cache"
+expect_error "releases fetch missing release" 'feed file://.*docker-demo-1-32-v9' -- \
+  "$cairn" releases fetch "file://$feed" docker-demo-1-32-v9 --cache-dir "$work/cache"
+expect_error "releases bad feed URL" 'invalid feed URL "github://x": expected github://ORG/REPO' -- \
+  "$cairn" releases list github://x
+expect_error "releases bad stack" 'is not PROVIDER-NAME-MAJOR-MINOR' -- \
+  "$cairn" releases list "file://$feed" --stack docker
+expect_error "releases unreachable feed" 'feed git://127.0.0.1:1/x.git: .*Connection refused' -- \
+  "$cairn" releases list git://127.0.0.1:1/x.git
+
+# 11. Usage errors exit 1 too; --help exits 0.
 expect_error "unknown flag" 'no-such-flag' -- "$cairn" render --no-such-flag x
 expect_error "missing chart argument" 'chart' -- "$cairn" render
 "$cairn" --help >/dev/null && ok || bad "--help did not exit 0"
