@@ -129,10 +129,11 @@ TEST_CASE("a controller reconciles its primary kind, owned children and mapped o
   CHECK(eventually([&] { return recorder.seen(ns + "/owner") > owner_before; }));
   CHECK(recorder.seen(ns + "/child") == 0);
 
-  // A mapped watch: labelling the namespace enqueues the ConfigMap it names.
+  // A mapped watch: labelling the namespace enqueues the ConfigMap it names. (The count is read
+  // before the patch: the reconcile may run before the patch call returns.)
+  const int before = recorder.seen(ns + "/before-start");
   REQUIRE(client->patch(kNamespace, "", ns, PatchType::kMerge,
                         json{{"metadata", {{"labels", {{"target", "before-start"}}}}}}));
-  const int before = recorder.seen(ns + "/before-start");
   CHECK(eventually([&] { return recorder.seen(ns + "/before-start") > before; }));
 
   // A deleted object is reconciled once more (to clean up).
