@@ -217,6 +217,22 @@ CrdDescription cluster_stack() {
        {"providerRef",
         object_reference("The provider's ClusterStackReleaseTemplate object (same namespace); "
                          "required unless noProvider is true.")},
+       {"source",
+        object("Where the releases of this stack are published (cairn; optional). Without it "
+               "the operator's default release source is used.",
+               {{"url", with(str("Feed URL: github://ORG/REPO, git+https://HOST/PATH, "
+                                 "git+ssh://HOST/PATH, oci://REGISTRY/REPOSITORY, ..."),
+                             {{"minLength", 1}})},
+                {"secretRef",
+                 object("A Secret in this namespace holding the feed's credentials (keys "
+                        "token, username, password, ssh-privatekey).",
+                        {{"name", with(str("Name of the Secret."), {{"minLength", 1}})}},
+                        {"name"})},
+                {"interval", with(str("How often the feed is polled, as a duration such as "
+                                      "30s, 5m or 1h30m; at least 1s. Default: the "
+                                      "operator's --source-interval."),
+                                  {{"pattern", kDurationPattern}})}},
+               {"url"})},
        {"versions",
         with(array(
                  "Versions of the stack to keep available, in dot form: v1 (stable channel) "

@@ -20,6 +20,8 @@
 //   - spec.channel: enum stable | custom;
 //   - spec.versions: dot-form versions (no "stable" channel with a patch, via `not`), a set;
 //   - spec.providerRef required unless spec.noProvider is true (anyOf);
+//   - spec.source (cairn's addition): url non-empty, secretRef.name non-empty, interval a
+//     duration (kDurationPattern; the 1s minimum is checked by validate() and the controller);
 //   - ClusterStackRelease metadata.name: a release tag (dash form); status.kubernetesVersion a
 //     full version (v1.27.3, semver suffixes allowed);
 //   - ClusterAddon spec.clusterRef required, its kind "Cluster".
@@ -57,6 +59,8 @@ inline constexpr std::string_view kVersionDotPattern =
 inline constexpr std::string_view kReleaseTagPattern =
     "^[a-z0-9]+-[a-z0-9]+-[1-9][0-9]{0,8}-[1-9][0-9]{0,8}-v(0|[1-9][0-9]{0,8})"
     "(-[a-z0-9]+-[a-z0-9]+)?$";
+// spec.source.interval: a positive Go duration without sign (parse_duration, types.h).
+inline constexpr std::string_view kDurationPattern = "^([0-9]+(\\.[0-9]*)?(ns|us|ms|s|m|h))+$";
 inline constexpr std::string_view kKubernetesPatchVersionPattern =
     "^v?[1-9][0-9]{0,8}\\.[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8})"
     "(-[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?$";

@@ -293,8 +293,18 @@ void read(Reader& r, const json& j, ClusterStack& out) {
     r.boolean(*spec, "autoSubscribe", s.auto_subscribe, "spec");
     r.boolean(*spec, "noProvider", s.no_provider, "spec");
     read_optional_ref(r, *spec, "providerRef", s.provider_ref, "spec");
+    if (const json* src = Reader::member(*spec, "source"); src && r.object(*src, "spec.source")) {
+      ClusterStackSource& out_src = s.source.emplace();
+      r.str(*src, "url", out_src.url, "spec.source");
+      r.str(*src, "interval", out_src.interval, "spec.source");
+      if (const json* ref = Reader::member(*src, "secretRef");
+          ref && r.object(*ref, "spec.source.secretRef")) {
+        r.str(*ref, "name", out_src.secret_name, "spec.source.secretRef");
+      }
+    }
     s.extra = unknown_members(*spec, {"provider", "name", "kubernetesVersion", "channel",
-                                      "versions", "autoSubscribe", "noProvider", "providerRef"});
+                                      "versions", "autoSubscribe", "noProvider", "providerRef",
+                                      "source"});
   }
   if (status) {
     ClusterStackStatus& s = out.status;
@@ -494,6 +504,14 @@ void to_json(json& j, const ClusterStack& v) {
   spec["autoSubscribe"] = v.spec.auto_subscribe;
   if (v.spec.no_provider) spec["noProvider"] = true;
   if (v.spec.provider_ref) spec["providerRef"] = *v.spec.provider_ref;
+  if (v.spec.source) {
+    json src = {{"url", v.spec.source->url}};
+    if (!v.spec.source->secret_name.empty()) {
+      src["secretRef"] = {{"name", v.spec.source->secret_name}};
+    }
+    put_nonempty(src, "interval", v.spec.source->interval);
+    spec["source"] = std::move(src);
+  }
   merge_extra(spec, v.spec.extra);
   j["spec"] = std::move(spec);
 
@@ -622,7 +640,71 @@ FieldErrors ClusterStack::validate() const {
     errs.push_back(invalid("spec.providerRef", nullptr,
                            "empty provider ref, even though noProvider mode is turned off"));
   }
+
+  if (spec.source) {
+    const ClusterStackSource& src = *spec.source;
+    if (src.url.empty()) {
+      errs.push_back(required("spec.source.url"));
+    } else if (src.url.find("://") == std::string::npos) {
+      errs.push_back(invalid("spec.source.url", src.url,
+                             "must be a feed URL such as github://ORG/REPO, "
+                             "git+https://HOST/PATH or oci://REGISTRY/REPOSITORY"));
+    }
+    if (!src.interval.empty()) {
+      auto d = parse_duration(src.interval);
+      if (!d) {
+        errs.push_back(invalid("spec.source.interval", src.interval, d.error().message));
+      } else if (*d < std::chrono::seconds(1)) {
+        errs.push_back(invalid("spec.source.interval", src.interval, "must be at least 1s"));
+      }
+    }
+  }
   return errs;
+}
+
+Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  auto fail = [&](std::string why) -> Result<std::chrono::milliseconds> {
+    return tl::make_unexpected(
+        Error{"invalid duration \"" + std::string(text) + "\": " + std::move(why)});
+  };
+  if (text.empty()) return fail("empty");
+  if (text == "0") return std::chrono::milliseconds(0);
+  // Units in nanoseconds; the value is summed in long double and checked against 290 years.
+  static constexpr std::pair<std::string_view, long double> kUnits[] = {
+      {"ns", 1.0L}, {"us", 1e3L}, {"ms", 1e6L}, {"s", 1e9L}, {"m", 60e9L}, {"h", 3600e9L}};
+  long double total_ns = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t start = i;
+    long double value = 0;
+    bool digits = false;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      value = value * 10 + (text[i++] - '0');
+      digits = true;
+    }
+    if (i < text.size() && text[i] == '.') {
+      ++i;
+      long double scale = 0.1L;
+      while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+        value += (text[i++] - '0') * scale;
+        scale /= 10;
+        digits = true;
+      }
+    }
+    if (!digits) return fail("expected a number at \"" + std::string(text.substr(start)) + "\"");
+    const std::size_t unit_start = i;
+    while (i < text.size() && text[i] >= 'a' && text[i] <= 'z') ++i;
+    const std::string_view unit = text.substr(unit_start, i - unit_start);
+    if (unit.empty()) return fail("missing unit (ns, us, ms, s, m or h)");
+    const auto* found = std::find_if(std::begin(kUnits), std::end(kUnits),
+                                     [&](const auto& u) { return u.first == unit; });
+    if (found == std::end(kUnits)) {
+      return fail("unknown unit \"" + std::string(unit) + "\" (use ns, us, ms, s, m or h)");
+    }
+    total_ns += value * found->second;
+    if (total_ns > 290.0L * 365 * 24 * 3600e9L) return fail("too long");
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(total_ns / 1e6L));
 }
 
 FieldErrors ClusterStack::validate_update(const ClusterStack& old) const {

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -120,6 +121,23 @@ struct Resource {
 
 // ------------------------------------------------------------------ ClusterStack
 
+// spec.source (a cairn addition; the Go operator had one feed per process): where the releases
+// of this stack are published. Optional; without it the manager's default feed is used.
+struct ClusterStackSource {
+  std::string url;  // a feed URL (github://, git+https://, oci://, ... as `cairn releases`)
+  // A Secret in the stack's namespace with the feed's credentials (keys: token, username,
+  // password, ssh-privatekey); "" = none.
+  std::string secret_name;
+  // How often the feed is polled: a Go/Kubernetes duration ("30s", "5m", "1h30m"); "" = the
+  // manager's --source-interval.
+  std::string interval;
+  friend bool operator==(const ClusterStackSource&, const ClusterStackSource&) = default;
+};
+
+// Parses a Go time.ParseDuration string without sign ("300ms", "1.5h", "2h45m"; units ns, us,
+// ms, s, m, h); rounded down to milliseconds. Errors say what is wrong.
+Result<std::chrono::milliseconds> parse_duration(std::string_view text);
+
 struct ClusterStackSpec {
   std::string provider;
   std::string name;
@@ -129,6 +147,7 @@ struct ClusterStackSpec {
   bool auto_subscribe = true;
   bool no_provider = false;
   std::optional<ObjectReference> provider_ref;
+  std::optional<ClusterStackSource> source;
   nlohmann::json extra = nlohmann::json::object();
   friend bool operator==(const ClusterStackSpec&, const ClusterStackSpec&) = default;
 };

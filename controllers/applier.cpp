@@ -14,6 +14,8 @@
 #include <set>
 #include <utility>
 
+#include "sources/digest.h"
+
 namespace cairn::controllers {
 namespace {
 
@@ -524,6 +526,29 @@ api::Resource record_of(const kube::GroupVersionKind& gvk, std::string ns, std::
   return r;
 }
 
+// True when every field of `want` is in `live` with the same value: objects compare member by
+// member (live may hold more: server defaults, status, other managers' fields), arrays element by
+// element with equal lengths, numbers by value.
+bool contains(const json& live, const json& want) {
+  if (want.is_object()) {
+    if (!live.is_object()) return false;
+    for (auto it = want.begin(); it != want.end(); ++it) {
+      auto found = live.find(it.key());
+      if (found == live.end() || !contains(*found, it.value())) return false;
+    }
+    return true;
+  }
+  if (want.is_array()) {
+    if (!live.is_array() || live.size() != want.size()) return false;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      if (!contains(live[i], want[i])) return false;
+    }
+    return true;
+  }
+  if (want.is_number() && live.is_number()) return want.get<double>() == live.get<double>();
+  return live == want;
+}
+
 void mark_failed(api::Resource& r, std::string error) {
   r.status = kResourceNotSynced;
   r.error = std::move(error);
@@ -607,11 +632,19 @@ class Run {
       object["metadata"].erase("namespace");
     }
     add_labels(object, item.gvk, options.labels);
+    json& annotations = object["metadata"]["annotations"];
+    if (!annotations.is_object()) annotations = json::object();
+    annotations.erase(std::string(kAppliedDigestAnnotation));
+    annotations[std::string(kAppliedDigestAnnotation)] = sources::sha256_hex(object.dump());
 
     auto before = client_.get(item.gvk, item.record.namespace_, name);
     const bool existed = before.has_value() || !kube::is_not_found(before.error());
     const std::string old_version =
         before ? string_at(metadata_of(*before), "resourceVersion") : std::string();
+    if (before && contains(*before, object)) {
+      ++counts.unchanged;  // applied before from this very object and not changed since
+      return;
+    }
 
     kube::PatchOptions patch;
     patch.field_manager = options.field_manager;

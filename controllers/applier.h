@@ -23,9 +23,13 @@
 //      document order. After CRDs were applied the applier waits (up to
 //      ApplierConfig::crd_established_timeout) for their Established condition and drops the
 //      client's discovery cache, so custom resources of the same manifest map.
-//   5. Every object is applied on every call (server-side apply, force), so drift is corrected
-//      (the Go operator skipped objects it had applied before). A GET before the apply tells
-//      created / configured / unchanged apart by resourceVersion. An object's failure is recorded
+//   5. Every object is checked on every call, so drift is corrected (the Go operator skipped
+//      objects it had applied before): a GET reads the live object; when it already holds every
+//      field of the object to apply, including the annotation kAppliedDigestAnnotation (the
+//      SHA-256 of the object as applied), nothing is sent (unchanged; no write in steady state).
+//      Otherwise it is applied (server-side apply, force): a hand edit of an applied field, or a
+//      new manifest (whose digest differs, so fields it dropped are removed by the apply).
+//      created / configured / unchanged are told apart by resourceVersion. An object's failure is recorded
 //      in its inventory entry and does not stop the others. An object the manifest holds twice
 //      is applied once (first copy); each later copy is recorded "not-synced" as a duplicate.
 //   6. Prune: every entry of `previous` whose object the manifest no longer produces is deleted.
@@ -68,6 +72,8 @@ namespace cairn::controllers {
 
 inline constexpr std::string_view kInstanceLabel = "clusterstack.x-k8s.io/instance";
 inline constexpr std::string_view kInstanceLabelValue = "owned";
+// On every applied object: the SHA-256 of the object as the applier sent it (see 5. below).
+inline constexpr std::string_view kAppliedDigestAnnotation = "clusterstack.x-k8s.io/applied-digest";
 inline constexpr std::string_view kResourceSynced = "synced";
 inline constexpr std::string_view kResourceNotSynced = "not-synced";
 

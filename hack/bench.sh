@@ -5,6 +5,7 @@
 #   hack/bench.sh apiserver [--seconds S] [--objects N] [--watchers W]
 #   hack/bench.sh informer [--objects N] [--events N] [--seconds S]
 #   hack/bench.sh sources [--tags N] [--mib M] [--polls P]
+#   hack/bench.sh controllers [--namespaces N] [--feeds F] [--steady-seconds S] [--sync-period S]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -24,10 +25,15 @@ case "$which" in
     cmake --build build-release --target sources_bench
     ./build-release/bench/sources_bench "$@"
     ;;&
+  controllers|all)
+    cmake --build build-release --target cairn controllers_bench
+    ./build-release/bench/controllers_bench --cairn build-release/cairn "$@"
+    ;;&
   apiserver|all)
     cmake --build build-release --target cairn apiserver_bench
     ./build-release/bench/apiserver_bench --cairn build-release/cairn "$@"
     ;;
-  render|informer|sources) ;;
-  *) echo "usage: hack/bench.sh [render|apiserver|informer|sources] [options]" >&2; exit 1 ;;
+  render|informer|sources|controllers) ;;
+  *) echo "usage: hack/bench.sh [render|apiserver|informer|sources|controllers] [options]" >&2
+     exit 1 ;;
 esac

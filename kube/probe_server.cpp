@@ -1,3 +1,5 @@
+// ProbeServer: bind-address parsing, the /metrics, /healthz and /readyz answers, and the
+// per-connection HTTP loop on a detail::Listener (probe_server.h).
 #include "kube/probe_server.h"
 
 #include <boost/asio.hpp>
@@ -6,8 +8,9 @@
 #include <charconv>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <vector>
+
+#include "kube/detail/listener.h"
 
 namespace cairn::kube {
 
@@ -45,22 +48,11 @@ Result<std::pair<std::string, std::uint16_t>> parse_bind_address(const std::stri
 
 struct ProbeServer::Impl {
   ProbeServerOptions options;
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
-  std::thread thread;
-  std::uint16_t port = 0;
   mutable std::mutex mu;
   std::map<std::string, ProbeCheck> healthz;  // sorted output, as kube-apiserver's
   std::map<std::string, ProbeCheck> readyz;
-  bool stopped = false;
-
-  void accept() {
-    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(this, std::move(socket))->read();
-      accept();
-    });
-  }
+  // Last: stopped and destroyed first, so no connection outlives what it reads.
+  std::unique_ptr<detail::Listener> listener;
 
   // Runs the checks of one endpoint. `only` names a single check ("/healthz/<name>").
   http::response<http::string_body> probe(const std::map<std::string, ProbeCheck>& checks_in,
@@ -177,52 +169,19 @@ struct ProbeServer::Impl {
                           self->read();
                         });
     }
-    void close() {
-      beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream.socket().close(ignored);
-    }
+    void close() { detail::close_connection(stream.socket()); }
   };
 };
 
 Result<std::unique_ptr<ProbeServer>> ProbeServer::start(ProbeServerOptions options) {
-  auto parsed = parse_bind_address(options.address);
-  if (!parsed) return tl::unexpected(parsed.error());
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
-  beast::error_code ec;
-  const auto& [host, port] = *parsed;
-  asio::ip::address addr =
-      host.empty() ? asio::ip::address(asio::ip::address_v6::any())
-                   : asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
-  if (ec)
-    return tl::unexpected(
-        make_error(ErrorKind::kConfig,
-                   "invalid bind address \"" + impl->options.address + "\": " + ec.message()));
-  tcp::endpoint endpoint(addr, port);
-  auto fail = [&](const char* what) {
-    return tl::unexpected(make_error(
-        ErrorKind::kConfig,
-        std::string("cannot ") + what + " " + impl->options.address + ": " + ec.message()));
-  };
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (ec && host.empty()) {  // no IPv6 on this machine: all IPv4 interfaces
-    endpoint = tcp::endpoint(asio::ip::address_v4::any(), port);
-    ec = {};
-    impl->acceptor.open(endpoint.protocol(), ec);
-  }
-  if (ec) return fail("open a socket for");
-  if (endpoint.address().is_v6() && host.empty())
-    impl->acceptor.set_option(asio::ip::v6_only(false), ec);
-  impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  impl->acceptor.bind(endpoint, ec);
-  if (ec) return fail("listen on");
-  impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return fail("listen on");
-  impl->port = impl->acceptor.local_endpoint().port();
-  impl->accept();
   Impl* raw = impl.get();
-  impl->thread = std::thread([raw] { raw->io.run(); });
+  auto listener = detail::Listener::start(raw->options.address, "", [raw](tcp::socket socket) {
+    std::make_shared<Impl::Session>(raw, std::move(socket))->read();
+  });
+  if (!listener) return tl::unexpected(listener.error());
+  impl->listener = std::move(*listener);
   return std::unique_ptr<ProbeServer>(new ProbeServer(std::move(impl)));
 }
 
@@ -240,18 +199,8 @@ void ProbeServer::add_readyz_check(const std::string& name, ProbeCheck check) {
   impl_->readyz[name] = std::move(check);
 }
 
-std::uint16_t ProbeServer::port() const { return impl_->port; }
+std::uint16_t ProbeServer::port() const { return impl_->listener->port(); }
 
-void ProbeServer::stop() {
-  {
-    std::lock_guard lock(impl_->mu);
-    if (impl_->stopped) return;
-    impl_->stopped = true;
-  }
-  impl_->io.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
-  beast::error_code ignored;
-  impl_->acceptor.close(ignored);
-}
+void ProbeServer::stop() { impl_->listener->stop(); }
 
 }  // namespace cairn::kube

@@ -1,6 +1,8 @@
 // Parsing and printing of feed URLs (feed_url.h).
 #include "sources/feed_url.h"
 
+#include <algorithm>
+
 #include <cctype>
 #include <vector>
 
@@ -15,8 +17,20 @@ constexpr std::string_view kForms =
     "github://ORG/REPO, git+https://HOST/PATH, git+ssh://HOST/PATH, git+file:///PATH, "
     "git://HOST/PATH, oci://REGISTRY/REPOSITORY or file:///DIR";
 
+// The URL as an error may repeat it: user information (which may hold a password or token)
+// replaced by "REDACTED".
+std::string redacted(std::string_view url) {
+  const std::size_t sep = url.find("://");
+  if (sep == url.npos) return std::string(url);
+  const std::size_t start = sep + 3;
+  const std::size_t end = std::min(url.find_first_of("/?#", start), url.size());
+  const std::size_t at = url.substr(start, end - start).rfind('@');
+  if (at == url.npos) return std::string(url);
+  return std::string(url.substr(0, start)) + "REDACTED" + std::string(url.substr(start + at));
+}
+
 tl::unexpected<Error> fail(std::string_view url, std::string_view why) {
-  return make_error(ErrorKind::kConfig, "invalid feed URL \"" + std::string(url) + "\": " +
+  return make_error(ErrorKind::kConfig, "invalid feed URL \"" + redacted(url) + "\": " +
                                             std::string(why));
 }
 

@@ -21,9 +21,10 @@
 // (Git transfers a release as one pack) and `bytes` the pack bytes received; `not_modified`
 // counts lists whose tags were unchanged.
 //
-// libgit2 is initialised by the first open Git feed and shut down with the last one
-// (git_libgit2_init/shutdown are reference counted and thread-safe; the counting here also
-// orders them against the TLS settings). HTTPS trust is process-wide in libgit2: the system
+// libgit2 is initialised by the first open Git feed and stays initialised for the life of the
+// process: libgit2 frees a thread's error state when the thread ends only while it is
+// initialised, so shutting it down with the last feed would leak that state on every thread
+// that used a feed (download pools outlive feeds opened for one download). HTTPS trust is process-wide in libgit2: the system
 // bundle plus the FeedOptions::ca_file of every open Git feed. Replacing it frees mbedTLS's
 // chain, so connections hold a shared lock that the replacement takes exclusively.
 #include <fcntl.h>
@@ -47,6 +48,7 @@
 #include <thread>
 
 #include "sources/detail/feeds.h"
+#include "sources/detail/git_ptr.h"
 #include "sources/digest.h"
 
 namespace cairn::sources::detail {
@@ -60,24 +62,21 @@ constexpr int kMaxDepth = 64;                                // nested directori
 constexpr std::size_t kMaxPackBytes = std::size_t{4} << 30;  // one received pack
 constexpr const char* kSystemBundle = "/etc/ssl/certs/ca-certificates.crt";
 
-template <class T, void (*Free)(T*)>
-struct GitFree {
-  void operator()(T* p) const { Free(p); }
-};
-using RemotePtr = std::unique_ptr<git_remote, GitFree<git_remote, git_remote_free>>;
-using RepoPtr = std::unique_ptr<git_repository, GitFree<git_repository, git_repository_free>>;
-using ObjectPtr = std::unique_ptr<git_object, GitFree<git_object, git_object_free>>;
-using TreePtr = std::unique_ptr<git_tree, GitFree<git_tree, git_tree_free>>;
-using EntryPtr = std::unique_ptr<git_tree_entry, GitFree<git_tree_entry, git_tree_entry_free>>;
-using BlobPtr = std::unique_ptr<git_blob, GitFree<git_blob, git_blob_free>>;
-using RefPtr = std::unique_ptr<git_reference, GitFree<git_reference, git_reference_free>>;
-using OdbPtr = std::unique_ptr<git_odb, GitFree<git_odb, git_odb_free>>;
+using RemotePtr = detail::GitRemotePtr;
+using RepoPtr = detail::GitRepoPtr;
+using ObjectPtr = detail::GitObjectPtr;
+using TreePtr = detail::GitTreePtr;
+using EntryPtr = detail::GitEntryPtr;
+using BlobPtr = detail::GitBlobPtr;
+using RefPtr = detail::GitRefPtr;
+using OdbPtr = detail::GitOdbPtr;
 
 // Process-wide libgit2 state shared by all Git feeds. Never destroyed, so that a feed released
 // during static destruction still finds it.
 struct Global {
-  std::mutex mu;  // users, ca_files, init/shutdown
+  std::mutex mu;  // users, ca_files, initialized
   int users = 0;
+  bool initialized = false;
   std::multiset<std::string> ca_files;
   std::shared_mutex tls;
 };
@@ -139,8 +138,8 @@ Result<void> apply_trust(const std::multiset<std::string>& extra) {
   return {};
 }
 
-// One Git feed's share of libgit2: initialises it on construction (the first user) and shuts it
-// down with the last user.
+// One Git feed's share of libgit2: initialises it with the first user (once per process) and
+// keeps the trusted CA bundles of the open feeds.
 class LibGit2User {
  public:
   static Result<std::unique_ptr<LibGit2User>> acquire(const std::string& ca_file) {
@@ -150,8 +149,9 @@ class LibGit2User {
       return make_error(ErrorKind::kConfig, "the CA bundle " + ca_file + " cannot be read");
     }
     const bool first = g.users == 0;
-    if (first && git_libgit2_init() < 0) {
-      return make_error(ErrorKind::kIo, "cannot initialise libgit2");
+    if (!g.initialized) {
+      if (git_libgit2_init() < 0) return make_error(ErrorKind::kIo, "cannot initialise libgit2");
+      g.initialized = true;
     }
     const bool new_ca = !ca_file.empty() && g.ca_files.count(ca_file) == 0;
     if (!ca_file.empty()) g.ca_files.insert(ca_file);
@@ -160,7 +160,6 @@ class LibGit2User {
       auto applied = apply_trust(g.ca_files);
       if (!applied) {
         if (!ca_file.empty()) g.ca_files.erase(g.ca_files.find(ca_file));
-        if (first) git_libgit2_shutdown();
         return tl::unexpected(applied.error());
       }
     }
@@ -174,10 +173,7 @@ class LibGit2User {
       auto it = g.ca_files.find(ca_file_);
       if (it != g.ca_files.end()) g.ca_files.erase(it);
     }
-    if (--g.users == 0) {
-      g.ca_files.clear();
-      git_libgit2_shutdown();
-    }
+    if (--g.users == 0) g.ca_files.clear();
   }
   LibGit2User(const LibGit2User&) = delete;
   LibGit2User& operator=(const LibGit2User&) = delete;

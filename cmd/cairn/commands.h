@@ -21,8 +21,14 @@ void add_template_command(CLI::App& app, int& exit_code);
 void add_apiserver_command(CLI::App& app, int& exit_code);
 // `cairn manager [--kubeconfig F] [--leader-elect] ...`: the operator (kube/manager.h).
 void add_manager_command(CLI::App& app, int& exit_code);
+// `cairn up [--data-dir DIR] [--listen H:P] [--demo] ...`: API server, CRDs and controllers in
+// one process on this machine.
+void add_up_command(CLI::App& app, int& exit_code);
 
 // `cairn releases list|fetch SOURCE_URL ...`: release feeds and the asset cache (sources/).
 void add_releases_command(CLI::App& app, int& exit_code);
+
+// `cairn crds [--capi]`: the CRDs to install, as a JSON List.
+void add_crds_command(CLI::App& app, int& exit_code);
 
 }  // namespace cairn::cmd

@@ -18,7 +18,9 @@ int main(int argc, char** argv) {
   cairn::cmd::add_template_command(app, exit_code);
   cairn::cmd::add_apiserver_command(app, exit_code);
   cairn::cmd::add_manager_command(app, exit_code);
+  cairn::cmd::add_up_command(app, exit_code);
   cairn::cmd::add_releases_command(app, exit_code);
+  cairn::cmd::add_crds_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,5 @@
-// `cairn manager`: the operator process (see kube/manager.h). Controllers register here as
-// later issues add them; the manager runs (leader election, metrics, probes) with none.
+// `cairn manager`: the operator process (see kube/manager.h) with the ClusterStack and
+// ClusterStackRelease controllers (controllers/setup.h) and their flags (controller_flags.h).
 #include <signal.h>
 
 #include <atomic>
@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "cmd/cairn/commands.h"
+#include "cmd/cairn/controller_flags.h"
+#include "controllers/setup.h"
 #include "kube/config.h"
 #include "kube/log.h"
 #include "kube/manager.h"
@@ -34,6 +36,7 @@ struct ManagerFlags {
   int burst = 100;
   double sync_period = 300;               // seconds
   double graceful_shutdown_timeout = 30;  // seconds
+  ControllerFlags controllers;
 };
 
 std::chrono::milliseconds ms(double seconds) {
@@ -51,6 +54,12 @@ int run_manager(const ManagerFlags& flags) {
               << (!format ? "--log-format must be json or text"
                           : "--log-level must be debug, info, warn or error")
               << "\n";
+    return 2;
+  }
+  // Bad controller flags are reported before anything connects.
+  auto controller_options = controllers_options(flags.controllers, sources::process_env);
+  if (!controller_options) {
+    std::cerr << "cairn manager: " << controller_options.error().message << "\n";
     return 2;
   }
   kube::configure_logging(*format, *level);
@@ -95,6 +104,12 @@ int run_manager(const ManagerFlags& flags) {
     return 1;
   }
   kube::Manager* m = manager->get();
+  log.info("release feeds", {{"feeds", describe_feeds(*controller_options)}});
+  auto controllers = controllers::Controllers::create(*m, std::move(*controller_options));
+  if (!controllers) {
+    log.error("cannot set up the controllers", {{"error", controllers.error().to_string()}});
+    return controllers.error().kind == kube::ErrorKind::kConfig ? 2 : 1;
+  }
   std::atomic<bool> finished{false};
   std::thread signal_thread([&signals, &finished, m, log] {
     int received = 0;
@@ -114,6 +129,8 @@ int run_manager(const ManagerFlags& flags) {
     // would be unsafe, and the process is done anyway.
     std::_Exit(result ? 0 : 1);
   }
+  // Stops the feed pollers, downloads and the webhook receiver before the manager goes.
+  controllers->reset();
   if (!result) {
     log.error("manager stopped with an error", {{"error", result.error().to_string()}});
     return 1;
@@ -180,6 +197,7 @@ void add_manager_command(CLI::App& app, int& exit_code) {
                   "Seconds in-flight reconciles get to finish on SIGTERM")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  add_controller_flags(*cmd, f->controllers, "/tmp/downloads");
   cmd->callback([f, &exit_code] { exit_code = run_manager(*f); });
 }
 

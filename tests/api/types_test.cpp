@@ -163,6 +163,18 @@ TEST_CASE("invalid ClusterStacks get Kubernetes-style field errors") {
            "name": "t"}})",
        {}},
       {R"({"channel": "custom", "versions": ["v0-sha.hipstsw"], "autoSubscribe": true})", {}},
+      {R"({"source": {"url": "git+https://example.com/stacks.git", "interval": "1m30s",
+           "secretRef": {"name": "feed"}}})",
+       {}},
+      {R"({"source": {"url": ""}})", {"spec.source.url: Required value"}},
+      {R"({"source": {"url": "example.com/stacks"}})",
+       {"spec.source.url: Invalid value: \"example.com/stacks\": must be a feed URL such as "
+        "github://ORG/REPO, git+https://HOST/PATH or oci://REGISTRY/REPOSITORY"}},
+      {R"({"source": {"url": "oci://r/x", "interval": "10"}})",
+       {"spec.source.interval: Invalid value: \"10\": invalid duration \"10\": missing unit "
+        "(ns, us, ms, s, m or h)"}},
+      {R"({"source": {"url": "oci://r/x", "interval": "500ms"}})",
+       {"spec.source.interval: Invalid value: \"500ms\": must be at least 1s"}},
   };
   for (const Row& row : rows) {
     CAPTURE(row.patch);
@@ -304,4 +316,54 @@ TEST_CASE("ClusterAddon: clusterRef rules of the Go webhook") {
             "spec.clusterRef.name: Invalid value: \"c2\": field is immutable",
             "spec.clusterRef.namespace: Invalid value: \"other\": cluster and clusterAddon need "
             "to be in same namespace"});
+}
+
+TEST_CASE("spec.source decodes, round-trips and is optional") {
+  json in = kSample;
+  in["spec"]["source"] = {{"url", "github://org/stacks"},
+                          {"secretRef", {{"name", "token"}}},
+                          {"interval", "45s"}};
+  auto cs = decode<ClusterStack>(in);
+  REQUIRE(cs);
+  REQUIRE(cs->spec.source);
+  CHECK(cs->spec.source->url == "github://org/stacks");
+  CHECK(cs->spec.source->secret_name == "token");
+  CHECK(cs->spec.source->interval == "45s");
+  json out = *cs;
+  CHECK(out["spec"]["source"] == in["spec"]["source"]);
+  CHECK(decode<ClusterStack>(out).value() == *cs);
+
+  CHECK_FALSE(sample().spec.source);
+  CHECK_FALSE(json(sample())["spec"].contains("source"));
+
+  in["spec"]["source"] = {{"url", "github://org/stacks"}};
+  json minimal = decode<ClusterStack>(in).value();
+  CHECK(minimal["spec"]["source"] == json{{"url", "github://org/stacks"}});
+
+  in["spec"]["source"] = {{"url", 3}};
+  auto bad = decode<ClusterStack>(in);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message == "spec.source.url: expected a string, got integer");
+}
+
+TEST_CASE("parse_duration reads Go duration strings") {
+  using cairn::api::parse_duration;
+  using std::chrono::milliseconds;
+  CHECK(parse_duration("10s").value() == milliseconds(10000));
+  CHECK(parse_duration("5m").value() == milliseconds(300000));
+  CHECK(parse_duration("1h30m").value() == milliseconds(5400000));
+  CHECK(parse_duration("1.5h").value() == milliseconds(5400000));
+  CHECK(parse_duration("300ms").value() == milliseconds(300));
+  CHECK(parse_duration("2500us").value() == milliseconds(2));
+  CHECK(parse_duration("0").value() == milliseconds(0));
+  CHECK(parse_duration("").error().message == "invalid duration \"\": empty");
+  CHECK(parse_duration("5").error().message ==
+        "invalid duration \"5\": missing unit (ns, us, ms, s, m or h)");
+  CHECK(parse_duration("5d").error().message ==
+        "invalid duration \"5d\": unknown unit \"d\" (use ns, us, ms, s, m or h)");
+  CHECK(parse_duration("-5s").error().message ==
+        "invalid duration \"-5s\": expected a number at \"-5s\"");
+  CHECK(parse_duration("s").error().message ==
+        "invalid duration \"s\": expected a number at \"s\"");
+  CHECK(parse_duration("99999999999h").error().message == "invalid duration \"99999999999h\": too long");
 }

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/common/eventually.h"
 #include "apiserver/controller_lifecycle.h"
 #include "apiserver/resources.h"
 #include "apiserver/store.h"
@@ -99,15 +100,6 @@ inline nlohmann::json owner_ref(const nlohmann::json& owner, bool block = false)
   return r;
 }
 
-// Polls `done` until it holds or the deadline passes; the result is the last evaluation.
-inline bool eventually(const std::function<bool()>& done,
-                       std::chrono::milliseconds deadline = std::chrono::seconds(15)) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
+using ::cairn::testing::eventually;  // tests/common/eventually.h
 
 }  // namespace cairn::apiserver::testing

@@ -17,6 +17,7 @@
 
 #include "apiserver/http.h"
 #include "apiserver/pki.h"
+#include "tests/common/eventually.h"
 #include "tests/apiserver/http_test_client.h"
 
 namespace {
@@ -72,16 +73,7 @@ class QueueStream final : public ResponseStream {
   int close_calls_ = 0;
 };
 
-// Polls `cond` until it holds or `limit` passes.
-template <class Cond>
-bool eventually(Cond cond, milliseconds limit = seconds(5)) {
-  const auto until = Clock::now() + limit;
-  while (Clock::now() < until) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return cond();
-}
+using ::cairn::testing::eventually;
 
 // Echoes the request as JSON.
 HttpResponse echo(HttpRequest& req) {

@@ -384,6 +384,40 @@ TEST_CASE("apply reverts a hand edit of an applied object", "[applier]") {
   CHECK((*cm)["data"]["key"] == "wanted");
 }
 
+TEST_CASE("a steady state sends no apply; a new manifest of an object removes dropped fields",
+          "[applier]") {
+  auto client = test_client();
+  create_test_namespace(*client, "apply-digest");
+  Applier applier(*client);
+  const std::string two_keys =
+      "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: \"1\"\n  "
+      "b: \"2\"\n";
+  const ApplyResult first = must_apply(applier, two_keys, {}, options_for("apply-digest"));
+  REQUIRE(first.synced());
+  auto created = client->get(kConfigMap, "apply-digest", "cfg");
+  REQUIRE(created);
+  CHECK((*created)["metadata"]["annotations"].contains("clusterstack.x-k8s.io/applied-digest"));
+  const json managed_before = (*created)["metadata"]["managedFields"];
+
+  // Unchanged: nothing is sent, so not even the apply's managedFields time moves.
+  const ApplyResult again = must_apply(applier, two_keys, first.resources,
+                                       options_for("apply-digest"));
+  CHECK(again.counts == ApplyCounts{0, 0, 1, 0, 0});
+  CHECK(client->get(kConfigMap, "apply-digest", "cfg").value()["metadata"]["managedFields"] ==
+        managed_before);
+
+  // The live object still holds every field of the new manifest, but the manifest dropped `b`:
+  // the digest differs, so the object is applied and `b` goes.
+  const std::string one_key =
+      "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: \"1\"\n";
+  const ApplyResult third = must_apply(applier, one_key, again.resources,
+                                       options_for("apply-digest"));
+  CHECK(third.counts == ApplyCounts{0, 1, 0, 0, 0});
+  auto cm = client->get(kConfigMap, "apply-digest", "cfg");
+  REQUIRE(cm);
+  CHECK((*cm)["data"] == json{{"a", "1"}});
+}
+
 TEST_CASE("apply prunes objects the new manifest no longer produces", "[applier][prune]") {
   auto client = test_client();
   create_test_namespace(*client, "apply-prune");

@@ -6,16 +6,16 @@
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "kube/objects.h"
 #include "render/chart.h"
 #include "render/codec.h"
+#include "tests/controllers/fixtures.h"
 #include "tests/kube/test_apiserver.h"
 
 namespace {
@@ -31,6 +31,7 @@ using cairn::kube::PatchOptions;
 using cairn::kube::testing::eventually;
 using cairn::kube::testing::test_client;
 using nlohmann::json;
+using namespace cairn::controllers::testing;
 
 // The plural of every kind, written independently of the table under test.
 const std::map<std::string, std::string>& expected_plurals() {
@@ -68,27 +69,11 @@ std::set<std::string> version_names(const json& crd) {
   return out;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 PatchOptions apply_options() {
   PatchOptions options;
   options.field_manager = "cairn";
   options.force = true;
   return options;
-}
-
-bool condition_true(const json& object, const std::string& type) {
-  const json status = object.value("status", json::object());
-  for (const auto& c : status.value("conditions", json::array())) {
-    if (c.value("type", "") == type) return c.value("status", "") == "True";
-  }
-  return false;
 }
 
 // Applies every CRD (idempotent) and waits until each is Established and each of its versions
@@ -104,7 +89,7 @@ void install_capi_crds(Client& client) {
     INFO(kind.crd_name());
     CHECK(eventually([&] {
       auto got = client.get(crd_kind, "", kind.crd_name());
-      return got && condition_true(*got, "Established");
+      return got && cairn::kube::is_condition_true(*got, "Established");
     }));
     for (const auto& version : kind.versions) {
       const GroupVersionKind gvk{std::string(kind.group), std::string(version.name),
@@ -132,65 +117,6 @@ json raw_get(Client& client, const std::string& target, const std::string& accep
   INFO(target << " -> " << response->code << " " << response->body);
   REQUIRE(response->code == 200);
   return json::parse(response->body);
-}
-
-// A public fixture chart: its render options and expected output.
-struct Fixture {
-  std::string name;
-  cairn::render::ChartRenderOptions options;
-  std::string expected;
-};
-
-Fixture load_fixture(const std::string& name) {
-  const fs::path dir = fs::path(CAIRN_SHARED_DIR) / "fixtures/charts/public" / name;
-  const json f = json::parse(read_file(dir / "fixture.json"));
-  Fixture fixture;
-  fixture.name = name;
-  fixture.options.chart = (dir / f.at("chart").get<std::string>()).string();
-  fixture.options.release_name = f.at("release").get<std::string>();
-  fixture.options.namespace_name = f.at("namespace").get<std::string>();
-  fixture.options.kube_version = f.value("kubeVersion", "");
-  for (const auto& v : f.value("valuesFiles", json::array())) {
-    fixture.options.values_files.push_back((dir / v.get<std::string>()).string());
-  }
-  fixture.options.include_crds = f.value("includeCRDs", false);
-  fixture.options.is_upgrade = f.value("isUpgrade", false);
-  fixture.options.revision = f.value("revision", 1);
-  fixture.expected = read_file(dir / "expected.yaml");
-  return fixture;
-}
-
-// The objects of a multi-document manifest, decoded as sigs.k8s.io/yaml decodes them (what
-// kubectl and the Go operator send), as JSON.
-std::vector<json> split_objects(const std::string& manifest) {
-  auto documents = cairn::render::yaml_decode_all(manifest);
-  if (!documents) FAIL("manifest does not decode: " << documents.error().message);
-  std::vector<json> out;
-  for (const auto& document : *documents) {
-    auto text = cairn::render::json_encode(document, false);
-    REQUIRE(text);
-    json object = json::parse(*text);
-    if (object.is_null()) continue;
-    out.push_back(std::move(object));
-  }
-  return out;
-}
-
-// `got` without the fields the server sets, and without metadata.namespace when `expected`
-// names none (the object was sent to the fixture's namespace).
-json without_server_fields(json got, const json& expected) {
-  json& metadata = got["metadata"];
-  for (const char* field :
-       {"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"}) {
-    metadata.erase(field);
-  }
-  if (!expected["metadata"].contains("namespace")) metadata.erase("namespace");
-  return got;
-}
-
-std::string kind_and_name(const json& object) {
-  return object.value("apiVersion", "") + " " + object.value("kind", "") + " " +
-         object["metadata"].value("name", "");
 }
 
 // Renders the fixture with cairn, applies its objects into the fixture's namespace and checks

@@ -4,28 +4,16 @@ with the Kubernetes Status codes of kube-api.md §6 and keeps serving.
 
     /usr/bin/python3 tests/e2e/bad_input_test.py CAIRN_BINARY
 """
-import http.client
 import json
 import os
 import re
-import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 
-checks = 0
-failures = 0
-
-
-def check(desc, cond, detail=""):
-    global checks, failures
-    checks += 1
-    print(("ok" if cond else "not ok") + f" {checks} - {desc}" + ("" if cond else f" {detail}"))
-    if not cond:
-        failures += 1
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_lib import (check, finish, free_port, http_request, start_apiserver,  # noqa: E402
+                     stop_process)
 
 
 class Api:
@@ -33,17 +21,14 @@ class Api:
         self.port = port
 
     def call(self, method, path, body=None, content_type="application/json", headers=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         h = {"Content-Type": content_type} if body is not None else {}
         h.update(headers or {})
-        c.request(method, path, body, h)
-        r = c.getresponse()
-        data = r.read()
+        status, data = http_request(self.port, method, path, body, h, timeout=30)
         try:
             doc = json.loads(data)
         except ValueError:
             doc = None
-        return r.status, doc, data
+        return status, doc, data
 
     def expect(self, desc, want_code, want_reason, method, path, body=None, **kw):
         code, doc, raw = self.call(method, path, body, **kw)
@@ -51,41 +36,23 @@ class Api:
         if want_reason is not None:
             good = good and isinstance(doc, dict) and doc.get("kind") == "Status" \
                 and doc.get("reason") == want_reason and doc.get("code") == want_code
-        check(desc, good, f"(got {code}: {raw[:300]!r})")
+        check(desc, good, "" if good else f"got {code}: {raw[:300]!r}")
         return doc
 
 
 def main():
     cairn = sys.argv[1]
     workdir = tempfile.mkdtemp(prefix="cairn-bad-")
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    log = open(os.path.join(workdir, "apiserver.log"), "w+")
-    proc = subprocess.Popen([cairn, "apiserver", "--insecure", "--data-dir", os.path.join(workdir, "d"),
-                             "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+    port = free_port()
+    proc = start_apiserver(cairn, os.path.join(workdir, "d"), port,
+                           os.path.join(workdir, "apiserver.log"))
     api = Api(port)
-    deadline = time.time() + 30
-    while True:
-        try:
-            if api.call("GET", "/readyz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if time.time() > deadline or proc.poll() is not None:
-            log.seek(0)
-            sys.exit("server did not start:\n" + log.read())
-        time.sleep(0.05)
     try:
         run(api, port)
         check("server still alive after all of it", proc.poll() is None and api.call("GET", "/readyz")[0] == 200)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        shutil.rmtree(workdir, ignore_errors=True)
-    print(f"# {checks} checks, {failures} failed")
-    sys.exit(1 if failures else 0)
+        stop_process(proc)
+    finish(workdir)
 
 
 def run(api, port):
@@ -153,8 +120,9 @@ def run(api, port):
                 reply = sock.recv(200)
             except OSError:
                 reply = b""
-        check(f"{desc}: a 4xx answer or a closed connection",
-              reply == b"" or re.match(rb"HTTP/1\.[01] 4\d\d", reply) is not None, f"(got {reply[:80]!r})")
+        good = reply == b"" or re.match(rb"HTTP/1\.[01] 4\d\d", reply) is not None
+        check(f"{desc}: a 4xx answer or a closed connection", good,
+              "" if good else f"got {reply[:80]!r}")
 
 
 if __name__ == "__main__":

@@ -17,14 +17,14 @@ import http.client
 import json
 import os
 import random
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_lib import (check, finish, free_port, http_request, kill_process,  # noqa: E402
+                     start_apiserver, stop_process)
 
 NS = "crash"
 WRITERS = 4
@@ -34,10 +34,7 @@ OBJECTS_PER_WRITER = 5
 class Server:
     def __init__(self, cairn, workdir):
         self.cairn, self.workdir = cairn, workdir
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        self.port = s.getsockname()[1]
-        s.close()
+        self.port = free_port()
         self.proc = None
         # Increases at every start, before the process exists: a request that read the same
         # value before sending and after its answer talked to exactly that server process.
@@ -45,33 +42,16 @@ class Server:
 
     def start(self):
         self.generation += 1
-        log = open(os.path.join(self.workdir, f"apiserver-{self.generation}.log"), "w")
-        self.proc = subprocess.Popen(
-            [self.cairn, "apiserver", "--insecure", "--data-dir", os.path.join(self.workdir, "data"),
-             "--listen", f"127.0.0.1:{self.port}",
-             "--kubeconfig-out", os.path.join(self.workdir, "kubeconfig")],
-            stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                c.request("GET", "/readyz")
-                if c.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        sys.exit(f"cairn apiserver did not start (exit {self.proc.poll()}); see {log.name}")
+        self.proc = start_apiserver(
+            self.cairn, os.path.join(self.workdir, "data"), self.port,
+            os.path.join(self.workdir, f"apiserver-{self.generation}.log"),
+            os.path.join(self.workdir, "kubeconfig"))
 
     def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
+        kill_process(self.proc)
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=30)
+        return stop_process(self.proc)
 
 
 class Recorder:
@@ -193,10 +173,10 @@ def main():
     workdir = tempfile.mkdtemp(prefix="cairn-crash-")
     server = Server(args.cairn, workdir)
     server.start()
-    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    c.request("POST", "/api/v1/namespaces", json.dumps({"metadata": {"name": NS}}),
-              {"Content-Type": "application/json"})
-    assert c.getresponse().status == 201
+    status, _ = http_request(server.port, "POST", "/api/v1/namespaces",
+                             json.dumps({"metadata": {"name": NS}}),
+                             {"Content-Type": "application/json"})
+    assert status == 201
 
     rec = Recorder()
     stop = threading.Event()
@@ -217,9 +197,8 @@ def main():
 
     problems = list(rec.violations)
     # Final state: every acknowledged write is there (or a newer in-flight one).
-    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    c.request("GET", f"/api/v1/namespaces/{NS}/configmaps")
-    items = {o["metadata"]["name"]: o for o in json.loads(c.getresponse().read())["items"]}
+    _, listed = http_request(server.port, "GET", f"/api/v1/namespaces/{NS}/configmaps")
+    items = {o["metadata"]["name"]: o for o in json.loads(listed)["items"]}
     for name, (seq, data) in sorted(rec.acked.items()):
         obj = items.get(name)
         if obj is None:
@@ -252,12 +231,10 @@ def main():
     print(f"# {args.kills} kills, {rec.writes} acknowledged writes, {len(rec.rv_seen)} "
           f"resourceVersions watched, {len(items)} objects")
     for p in problems:
-        print("not ok -", p)
-    if problems:
-        print(f"# workdir kept: {workdir}")
-        sys.exit(1)
-    shutil.rmtree(workdir, ignore_errors=True)
-    print("ok - crash test")
+        check(p, False)
+    check("no acknowledged write lost, resourceVersions unique and increasing across restarts, "
+          "watches consistent", not problems)
+    finish(workdir)
 
 
 if __name__ == "__main__":

@@ -9,22 +9,25 @@ metrics and probe endpoints, shutdown on SIGTERM, and bad flags.
     answer; a manager whose API server is unreachable stays up, reports not ready and still
     stops cleanly on SIGTERM;
   * malformed flags are refused with a message naming the flag.
+The API server gets cairn's and the Cluster API CRDs first (`cairn crds --capi`): the manager's
+informers wait for them.
 
 Default lease timings (15 s / 10 s / 2 s) are used, so the figures printed are the real ones.
 
     /usr/bin/python3 tests/e2e/manager_test.py CAIRN_BINARY
 """
-import http.client
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_lib import (check, finish, free_port, http_get, kill_process,  # noqa: E402
+                     start_apiserver, stop_process, wait_exit, wait_for)
 
 LEASE_NS = "default"
 LEASE = "clusterstack.x-k8s.io"
@@ -32,54 +35,20 @@ LEASE_DURATION, RETRY_PERIOD = 15.0, 2.0
 # Scheduling slack on a loaded 2-core CI machine, on top of the bounds the issue sets.
 SLACK = 1.5
 
-failures = []
-
-
-def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name + (f"  ({detail})" if detail else ""), flush=True)
-    if not ok:
-        failures.append(name)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def http_get(port, path, timeout=2):
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read().decode()
-    except OSError:
-        return None, ""
-
-
-def wait_for(pred, timeout, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
-
 
 class ApiServer:
     def __init__(self, cairn, workdir):
         self.port = free_port()
         self.kubeconfig = os.path.join(workdir, "kubeconfig")
-        self.log = open(os.path.join(workdir, "apiserver.log"), "w")
-        self.proc = subprocess.Popen(
-            [cairn, "apiserver", "--insecure", "--data-dir", os.path.join(workdir, "data"),
-             "--listen", f"127.0.0.1:{self.port}", "--kubeconfig-out", self.kubeconfig],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        if not wait_for(lambda: http_get(self.port, "/readyz")[0] == 200, 30):
-            sys.exit(f"cairn apiserver did not start; see {self.log.name}")
+        self.proc = start_apiserver(cairn, os.path.join(workdir, "data"), self.port,
+                                    os.path.join(workdir, "apiserver.log"), self.kubeconfig)
+        # The controllers' kinds: cairn's CRDs and the Cluster API ones (`cairn crds --capi`).
+        crds = subprocess.run([cairn, "crds", "--capi"], check=True, capture_output=True).stdout
+        subprocess.run(["kubectl", "--kubeconfig", self.kubeconfig, "apply", "--server-side", "--validate=false",
+                        "-f", "-"], input=crds, check=True, capture_output=True)
+        subprocess.run(["kubectl", "--kubeconfig", self.kubeconfig, "wait", "--for",
+                        "condition=Established", "crd", "--all", "--timeout=60s"], check=True,
+                       capture_output=True)
 
     def lease(self):
         status, body = http_get(
@@ -91,8 +60,7 @@ class ApiServer:
         return (lease or {}).get("spec", {}).get("holderIdentity", "")
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
+        stop_process(self.proc)
 
 
 class Manager:
@@ -179,8 +147,7 @@ def main():
 
         # SIGKILL: no release; the follower must wait out the lease.
         killed_at = time.time()
-        leader.proc.send_signal(signal.SIGKILL)
-        leader.proc.wait()
+        kill_process(leader.proc)
         took_over = wait_for(follower.leading, LEASE_DURATION + RETRY_PERIOD + SLACK + 5)
         elapsed = time.time() - killed_at
         check(f"after SIGKILL the follower leads within lease duration + retry period "
@@ -203,10 +170,7 @@ def main():
         elapsed = time.time() - termed_at
         check("after SIGTERM the waiting replica leads within 2 s",
               took_over is True and elapsed <= 2.0 + 0.5, f"{elapsed:.2f} s")
-        try:
-            rc = follower.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            rc = None
+        rc = wait_exit(follower.proc, 30)
         check("the terminated manager exits 0", rc == 0, str(rc))
         msgs = [r.get("msg", "") for r in follower.logs()]
         check("it logged the shutdown and the release",
@@ -227,11 +191,7 @@ def main():
         check("with the API server unreachable the manager stays up and healthy",
               wait_for(lambda: http_get(d.probe_port, "/healthz")[0] == 200, 20) and
               (time.sleep(2) or d.proc.poll() is None))
-        d.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = d.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            rc = None
+        rc = stop_process(d.proc, 20)
         check("... and exits 0 on SIGTERM", rc == 0, str(rc))
         check("... having logged why it could not lead",
               any(r.get("level") in ("warn", "error") for r in d.logs()))
@@ -251,15 +211,9 @@ def main():
                   f"rc {p.returncode}: {out.strip()[:200]}")
     finally:
         for m in managers:
-            if m.proc.poll() is None:
-                m.proc.kill()
-                m.proc.wait()
+            kill_process(m.proc)
         server.stop()
-    if failures:
-        print(f"{len(failures)} check(s) failed; logs in {workdir}")
-        sys.exit(1)
-    shutil.rmtree(workdir, ignore_errors=True)
-    print("all manager checks passed")
+    finish(workdir)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,6 @@ started `cairn apiserver`: CustomObjectsApi create, list, watch, patch, status, 
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -20,49 +17,34 @@ from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from e2e_lib import check, finish, start_process, stop_process  # noqa: E402
+
 GROUP, VERSION, PLURAL, NS = "example.com", "v1", "widgets", "py"
-
-checks = 0
-failures = 0
-
-
-def check(desc, cond, detail=""):
-    global checks, failures
-    checks += 1
-    if cond:
-        print(f"ok {checks} - {desc}")
-    else:
-        failures += 1
-        print(f"not ok {checks} - {desc} {detail}")
 
 
 def expect_api_error(desc, status, fn):
     try:
         fn()
     except ApiException as e:
-        check(desc, e.status == status, f"(got {e.status}: {e.body})")
+        check(desc, e.status == status, "" if e.status == status else f"got {e.status}: {e.body}")
         return e
-    check(desc, False, "(no error)")
+    check(desc, False, "no error")
     return None
 
 
 def start_server(cairn, workdir):
-    log = open(os.path.join(workdir, "apiserver.log"), "w+")
-    proc = subprocess.Popen(
+    """`cairn apiserver` over HTTPS on a port of its choosing; ready once it logs where."""
+    log_path = os.path.join(workdir, "apiserver.log")
+
+    def serving():
+        with open(log_path, errors="replace") as f:
+            return re.search(r"serving on (\S+)", f.read()) is not None
+
+    return start_process(
         [cairn, "apiserver", "--data-dir", os.path.join(workdir, "data"),
          "--listen", "127.0.0.1:0", "--kubeconfig-out", os.path.join(workdir, "kubeconfig")],
-        stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        log.seek(0)
-        m = re.search(r"serving on (\S+)", log.read())
-        if m:
-            return proc, m.group(1)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    log.seek(0)
-    sys.exit("cairn apiserver did not start:\n" + log.read())
+        log_path, serving, step=0.1, what="cairn apiserver")
 
 
 def wait_established(ext, name):
@@ -85,20 +67,14 @@ def widget(name, color="red", size=3, labels=None):
 def main():
     cairn = sys.argv[1]
     workdir = tempfile.mkdtemp(prefix="cairn-py-")
-    proc, url = start_server(cairn, workdir)
+    proc = start_server(cairn, workdir)
     try:
         run(os.path.join(workdir, "kubeconfig"))
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            rc = proc.wait(timeout=20)
-            check("SIGTERM stops the server cleanly", rc == 0, f"(exit {rc})")
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            check("SIGTERM stops the server cleanly", False, "(still running after 20 s)")
-        shutil.rmtree(workdir, ignore_errors=True)
-    print(f"# {checks} checks, {failures} failed")
-    sys.exit(1 if failures else 0)
+        rc = stop_process(proc, 20)
+        check("SIGTERM stops the server cleanly", rc == 0,
+              "" if rc == 0 else "still running after 20 s" if rc is None else f"exit {rc}")
+    finish(workdir)
 
 
 def run(kubeconfig):

@@ -16,6 +16,7 @@
 #include "apiserver/server.h"
 #include "kube/client.h"
 #include "kube/config.h"
+#include "tests/common/eventually.h"
 
 namespace cairn::kube::testing {
 
@@ -92,16 +93,6 @@ inline nlohmann::json config_map(const std::string& ns, const std::string& name,
                         {"data", data}};
 }
 
-// Polls `condition` every 20 ms until it holds or `limit` passed; generous limits keep tests
-// stable on a loaded machine.
-inline bool eventually(const std::function<bool()>& condition,
-                       std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return condition();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
+using ::cairn::testing::eventually;  // tests/common/eventually.h
 
 }  // namespace cairn::kube::testing

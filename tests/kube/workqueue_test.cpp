@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/common/eventually.h"
 #include "tests/kube/fake_server.h"
 
 namespace cairn::kube {
@@ -18,15 +19,7 @@ using testing::FakeClock;
 
 constexpr auto kDeadline = 20s;
 
-// Polls `condition` until it holds or kDeadline passed.
-bool eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using ::cairn::testing::eventually;
 
 // get() once a key is ready, so that a missing key fails the test instead of hanging it.
 std::optional<std::string> get_ready(WorkQueue& queue) {

@@ -7,7 +7,6 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -18,17 +17,12 @@
 #include "render/codec.h"
 #include "render/func.h"
 #include "render/value.h"
+#include "tests/common/files.h"
 
 namespace cairn::render::testing {
 
 // The whole file at `path` (binary); the test fails when it cannot be read.
-inline std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using ::cairn::testing::read_file;
 
 // shared/fixtures/template-vectors/public.jsonl.
 inline std::string public_vectors_path() {
@@ -65,10 +59,7 @@ inline std::filesystem::path write_tree(const std::string& suite, const std::str
                                         const FileList& files) {
   const std::filesystem::path root = std::filesystem::path(CAIRN_BINARY_DIR) / suite / name;
   std::filesystem::remove_all(root);
-  for (const auto& [path, data] : files) {
-    std::filesystem::create_directories((root / path).parent_path());
-    std::ofstream(root / path, std::ios::binary) << data;
-  }
+  for (const auto& [path, data] : files) ::cairn::testing::write_file(root / path, data);
   return root;
 }
 

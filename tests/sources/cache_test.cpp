@@ -10,34 +10,24 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "sources/cache.h"
 #include "sources/digest.h"
+#include "tests/common/files.h"
 #include "tests/common/process.h"
 #include "tests/common/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace cairn::sources;
+using cairn::testing::read_file;
 using cairn::testing::run_command;
 using cairn::testing::TempDir;
+using cairn::testing::write_file;
 
 namespace {
 
 const fs::path kExample = fs::path(CAIRN_SOURCE_DIR) / "examples/cluster-stacks/docker-demo-1-32";
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
 
 // Packs `chart_dir` as a Helm chart archive whose top directory is `top`.
 void pack_chart(const fs::path& chart_dir, const std::string& top, const fs::path& out) {

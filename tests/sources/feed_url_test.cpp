@@ -98,6 +98,8 @@ TEST_CASE("bad feed URLs are refused with a reason") {
     REQUIRE_FALSE(u);
     CHECK(u.error().kind == ErrorKind::kConfig);
     CHECK_THAT(u.error().message, Catch::Contains(c.why));
+    CHECK_THAT(u.error().message, !Catch::Contains(":secret@") && !Catch::Contains("u:p@") &&
+                                      !Catch::Contains("//token@"));
   }
   // Secrets given by mistake are not echoed beyond the URL the user typed; the message says
   // where credentials belong.

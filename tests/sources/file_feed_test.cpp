@@ -4,30 +4,23 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "sources/detail/feeds.h"
 #include "sources/digest.h"
+#include "tests/common/files.h"
 #include "tests/common/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace cairn::sources;
+using cairn::testing::read_file;
 using cairn::testing::TempDir;
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
+// A file with mode 0755 when `executable`, else 0644.
 void write_file(const fs::path& p, const std::string& text, bool executable = false) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
+  cairn::testing::write_file(p, text);
   fs::permissions(p, executable ? fs::perms(0755) : fs::perms(0644));
 }
 

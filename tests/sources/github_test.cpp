@@ -5,11 +5,9 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +16,7 @@
 #include "sources/detail/http.h"
 #include "sources/digest.h"
 #include "sources/feed.h"
+#include "tests/common/files.h"
 #include "tests/common/process.h"
 #include "tests/common/temp_dir.h"
 
@@ -30,6 +29,7 @@ using cairn::sources::FeedUrl;
 using cairn::sources::ListResult;
 using cairn::sources::ReleaseFile;
 using cairn::testing::Process;
+using cairn::testing::read_file;
 using cairn::testing::TempDir;
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -71,13 +71,6 @@ json fetchable_release(const std::string& tag) {
                         notes}));
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -89,7 +82,7 @@ class GitHubServer {
     data["owner"] = kOrg;
     data["repo"] = kRepo;
     if (!data.contains("token")) data["token"] = kToken;
-    std::ofstream(dir_ / "data.json") << data.dump();
+    cairn::testing::write_file(dir_ / "data.json", data.dump());
     port_ = cairn::testing::free_port();
     do {
       asset_port_ = cairn::testing::free_port();
@@ -577,7 +570,8 @@ TEST_CASE("list and fetch run from 4 threads at once on one feed") {
       std::lock_guard lock(mu);
       if (!fetched) {
         failures.push_back(fetched.error().message);
-      } else if (fetched->size() != 3 || read_file(dir / "metadata.yaml") != kMetadata ||
+      } else if (fetched->size() != 3 ||
+                 cairn::testing::try_read_file(dir / "metadata.yaml") != kMetadata ||
                  (*fetched)[1].sha256 != (*fetched)[1].published_sha256) {
         failures.push_back("thread " + std::to_string(i) + ": wrong files");
       }

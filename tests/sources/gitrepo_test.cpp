@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -20,6 +19,7 @@
 
 #include "sources/detail/feeds.h"
 #include "sources/digest.h"
+#include "tests/common/files.h"
 #include "tests/common/process.h"
 #include "tests/common/temp_dir.h"
 
@@ -27,9 +27,11 @@ namespace fs = std::filesystem;
 using namespace cairn::sources;
 using cairn::testing::free_port;
 using cairn::testing::Process;
+using cairn::testing::read_file;
 using cairn::testing::run_command;
 using cairn::testing::TempDir;
 using cairn::testing::wait_for_port;
+using cairn::testing::write_file;
 
 namespace {
 
@@ -39,13 +41,6 @@ struct File {
   friend bool operator==(const File&, const File&) = default;
 };
 using Files = std::map<std::string, File>;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Deterministic binary content with every byte value (a stand-in for a chart archive).
 std::string binary_blob(std::size_t size, unsigned seed) {
@@ -125,8 +120,7 @@ class GitRepo {
   void write(const Files& files, const std::string& under = "") const {
     for (const auto& [name, file] : files) {
       const fs::path p = work() / under / name;
-      fs::create_directories(p.parent_path());
-      std::ofstream(p, std::ios::binary) << file.content;
+      write_file(p, file.content);
       fs::permissions(p, file.executable ? fs::perms(0755) : fs::perms(0644));
     }
   }
@@ -758,7 +752,7 @@ TEST_CASE("git feeds accept extra CA bundles besides the system's and keep worki
   repo.tag("docker-demo-1-32-v1", true);
   repo.publish();
   const fs::path bundle = repo.dir("ca") / "extra.pem";
-  std::ofstream(bundle) << read_file("/etc/ssl/certs/ca-certificates.crt");
+  write_file(bundle, read_file("/etc/ssl/certs/ca-certificates.crt"));
   TempDir work("cairn-git-work");
   FeedOptions with_ca = options_in(work.path());
   with_ca.ca_file = bundle.string();

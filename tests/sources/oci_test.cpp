@@ -6,17 +6,16 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "sources/detail/feeds.h"
 #include "sources/detail/http.h"
 #include "sources/digest.h"
+#include "tests/common/files.h"
 #include "tests/common/process.h"
 #include "tests/common/temp_dir.h"
 
@@ -24,9 +23,11 @@ namespace fs = std::filesystem;
 using namespace cairn::sources;
 using cairn::testing::free_port;
 using cairn::testing::Process;
+using cairn::testing::read_file;
 using cairn::testing::run_command;
 using cairn::testing::TempDir;
 using cairn::testing::wait_for_port;
+using cairn::testing::write_file;
 
 namespace {
 
@@ -38,18 +39,6 @@ const std::string kUser = "alice";
 const std::string kPassword = "s3cret-alice";
 // The access token user: the feed sends an OCI_ACCESS_TOKEN as the password of user "cairn".
 const std::string kAccessToken = "ghp-test-token-0123";
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_file(const fs::path& p, const std::string& data) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << data;
-}
 
 std::string random_bytes(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);

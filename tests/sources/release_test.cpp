@@ -5,10 +5,10 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "sources/extract.h"
+#include "tests/common/files.h"
 #include "tests/common/temp_dir.h"
 #include "tests/sources/archive_writer.h"
 
@@ -18,6 +18,7 @@ using cairn::api::Version;
 using cairn::testing::ArchiveWriter;
 using cairn::testing::read_bytes;
 using cairn::testing::TempDir;
+using cairn::testing::write_file;
 namespace fs = std::filesystem;
 
 namespace {
@@ -61,10 +62,6 @@ addonStages:
         conditions: "true"
 )";
 
-void write(const fs::path& file, const std::string& text) {
-  std::ofstream(file, std::ios::binary) << text;
-}
-
 // A release directory of docker-scs-1-30 (the stack of the cc-docker-scs fixture) built from the
 // chart fixtures; each test changes what it is about.
 struct ReleaseDir {
@@ -75,7 +72,9 @@ struct ReleaseDir {
       : tag(ReleaseTag::parse(tag_text).value()) {}
 
   fs::path path() const { return dir.path(); }
-  void file(const std::string& name, const std::string& text) const { write(dir / name, text); }
+  void file(const std::string& name, const std::string& text) const {
+    write_file(dir / name, text);
+  }
 
   // The cluster-class chart (fixture cc-docker-scs) as `name`.tgz.
   void class_chart(const std::string& name) const {
