@@ -150,6 +150,9 @@ kube::ReconcileOutcome ClusterStackController::reconcile(kube::ReconcileContext&
     if (version) wanted.insert(api::ReleaseTag{*identity, *version}.tag());
   }
   std::string no_release_message;
+  // With autoSubscribe the feed's newest release is wanted too: until the feed is listed (or
+  // while it is refused or cannot be opened) that one is unknown, and nothing is collected.
+  bool wanted_known = true;
   if (stack->spec.auto_subscribe) {
     auto source = resolve_source(shared_, *stack);
     sources::Result<FeedState> state = tl::make_unexpected(sources::Error{});
@@ -168,10 +171,12 @@ kube::ReconcileOutcome ClusterStackController::reconcile(kube::ReconcileContext&
       }
       put_condition(object, kAssetsClientAPIAvailable, false, reason, kSeverityError, message, now);
       kube::remove_condition(object, kReleasesSynced);
+      wanted_known = false;
     } else {
       put_condition(object, kAssetsClientAPIAvailable, true, "", "", "", now);
       const std::string feed = source->url.str();
       if (!state->listed) {
+        wanted_known = false;
         put_condition(object, kReleasesSynced, false,
                       state->error ? kFailedToSync : kReleasesNotListedYet,
                       state->error ? kSeverityWarning : kSeverityInfo,
@@ -213,6 +218,7 @@ kube::ReconcileOutcome ClusterStackController::reconcile(kube::ReconcileContext&
 
   std::vector<std::string> sync_errors;
   for (const auto& [name, release] : owned) {
+    if (!wanted_known) break;
     if (keep.count(name) != 0 || kube::is_being_deleted(*release)) continue;
     kube::DeleteOptions options;
     options.propagation_policy = "Background";

@@ -265,11 +265,18 @@ kube::ReconcileOutcome ClusterStackReleaseController::reconcile(kube::ReconcileC
     if (!running) {
       StackSource src = *source;
       std::string release_name = name;
-      // One pool key per attempt: the previous attempt's task may still be returning.
       d.running = shared_.downloads->submit(
-          id + "#" + std::to_string(d.failures), [this, id, src, release_name] {
+          id + "#" + std::to_string(++attempts_), [this, id, src, release_name] {
         run_download(id, src, release_name);
       });
+      // Refused only while the pool stops; nothing would re-queue this release otherwise.
+      if (!d.running) {
+        put_condition(object, kClusterStackReleaseDownloaded, false,
+                      kReleaseAssetsNotDownloadedYet, kSeverityInfo,
+                      "the download of release " + name + " could not be started; retrying",
+                      now);
+        return finish(kube::ReconcileResult::after(kFirstRetry));
+      }
     }
     std::string message = "downloading release " + name + " from " + source->url.str();
     if (d.error) message += " (attempt " + std::to_string(d.failures + 1) + ")";

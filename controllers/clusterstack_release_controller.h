@@ -31,6 +31,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -64,6 +65,9 @@ class ClusterStackReleaseController {
   kube::Controller* controller_ = nullptr;
   std::mutex mu_;
   std::map<std::string, Download> downloads_;  // by feed key + "/" + tag
+  // Numbers every submitted attempt: a pool key is never reused, because the task of a finished
+  // attempt may still be leaving the pool when the next one for the same release is submitted.
+  std::uint64_t attempts_ = 0;
 };
 
 }  // namespace cairn::controllers

@@ -358,6 +358,51 @@ TEST_CASE("a source the policy refuses is a false condition naming the source",
   CHECK(release_names(ns).empty());
 }
 
+TEST_CASE("while the newest release of the feed is unknown nothing is collected",
+          "[clusterstack]") {
+  TempDir feed("cairn-cs-feed");
+  TempDir other("cairn-cs-other");
+  publish(feed.path(), 1);
+  publish_hostile(feed.path(), 2);  // the newest: wanted, never ready
+  Operator op(feed.path());
+  const std::string ns = "cs-unknown";
+  create_namespace(ns);
+  // v1 is pinned, later it stays as the newest ready release; v2 is wanted as the newest.
+  REQUIRE(shared_client().create(stack_object(ns, "demo", feed.path(), {"v1"})));
+  REQUIRE(eventually([&] { return ready(kRelease, ns, "docker-demo-1-32-v1"); },
+                     std::chrono::seconds(60)));
+  REQUIRE(eventually([&] {
+    auto c = cairn::kube::get_condition(get(kRelease, ns, "docker-demo-1-32-v2"),
+                                        "ClusterStackReleaseDownloaded");
+    return c && c->reason == "IssueWithReleaseAssets";
+  }));
+  REQUIRE(shared_client().patch(kStack, ns, "demo", cairn::kube::PatchType::kMerge,
+                                json{{"spec", {{"versions", json::array()}}}}));
+
+  // The source changes to one the policy refuses: v2 (not ready, not pinned, no longer known to
+  // be the newest) is not collected, nor is anything else.
+  REQUIRE(shared_client().patch(
+      kStack, ns, "demo", cairn::kube::PatchType::kMerge,
+      json{{"spec", {{"source", {{"url", "file://" + other.path().string()}}}}}}));
+  REQUIRE(eventually([&] {
+    auto c = cairn::kube::get_condition(get(kStack, ns, "demo"), "AssetsClientAPIAvailable");
+    return c && c->reason == "SourceNotAllowed";
+  }));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(release_names(ns) ==
+        std::set<std::string>{"docker-demo-1-32-v1", "docker-demo-1-32-v2"});
+
+  // Back on the feed: v2 is the newest again and stays; once it is gone from the feed it is
+  // collected and v1, the newest ready release, stays.
+  REQUIRE(shared_client().patch(
+      kStack, ns, "demo", cairn::kube::PatchType::kMerge,
+      json{{"spec", {{"source", {{"url", "file://" + feed.path().string()}}}}}}));
+  fs::remove_all(feed.path() / "docker-demo-1-32-v2");
+  CHECK(eventually([&] {
+    return release_names(ns) == std::set<std::string>{"docker-demo-1-32-v1"};
+  }));
+}
+
 TEST_CASE("many stacks on one feed share one poller", "[clusterstack]") {
   TempDir feed("cairn-cs-feed");
   publish(feed.path(), 1);
@@ -371,7 +416,11 @@ TEST_CASE("many stacks on one feed share one poller", "[clusterstack]") {
   for (int i = 0; i < 8; ++i) {
     const std::string ns = "cs-shared-" + std::to_string(i);
     INFO(ns);
-    CHECK(eventually([&] { return ready(kStack, ns, "demo"); }, std::chrono::seconds(60)));
+    const bool stack_ready =
+        eventually([&] { return ready(kStack, ns, "demo"); }, std::chrono::seconds(60));
+    INFO("stack: " << condition_text(get(kStack, ns, "demo"), "Ready"));
+    INFO("release: " << get(kRelease, ns, "docker-demo-1-32-v1").dump());
+    CHECK(stack_ready);
   }
   const auto stats = op.controllers().feed_stats();
   CHECK(stats.feeds == 1);
