@@ -63,6 +63,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/parallel.h"
 #include "controllers/setup.h"
 #include "kube/client.h"
 #include "kube/config.h"
@@ -79,6 +80,7 @@ namespace http = boost::beast::http;
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
+using cairn::bench::parallel;
 using cairn::kube::Client;
 using cairn::kube::GroupVersionKind;
 using cairn::testing::free_port;
@@ -395,19 +397,6 @@ std::string namespace_of(int n) {
   char name[32];
   std::snprintf(name, sizeof name, "bench-%03d", n);
   return name;
-}
-
-// Runs `work(i)` for i in [0, n) on `threads` threads.
-template <class F>
-void parallel(int n, int threads, F work) {
-  std::atomic<int> next{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (int i = next.fetch_add(1); i < n; i = next.fetch_add(1)) work(i);
-    });
-  }
-  for (auto& t : pool) t.join();
 }
 
 // Records when each ClusterClass (name, namespace) was first added, from one watch over every

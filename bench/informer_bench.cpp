@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "apiserver/server.h"
+#include "bench/parallel.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/informer.h"
@@ -50,6 +51,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
+using cairn::bench::parallel;
 using cairn::kube::Client;
 using cairn::kube::GroupVersionKind;
 using cairn::kube::Informer;
@@ -112,19 +114,6 @@ json config_map(int i) {
       {"kind", "ConfigMap"},
       {"metadata", {{"name", name}, {"namespace", kNamespace}, {"labels", {{"app", "bench"}}}}},
       {"data", {{"key", "value-" + std::to_string(i)}}}};
-}
-
-// Runs `work(i)` for i in [0, n) on `threads` threads.
-template <class F>
-void parallel(int n, int threads, F work) {
-  std::atomic<int> next{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (int i = next.fetch_add(1); i < n; i = next.fetch_add(1)) work(i);
-    });
-  }
-  for (auto& t : pool) t.join();
 }
 
 InformerOptions informer_options() {

@@ -96,6 +96,46 @@ void ClusterStackController::enqueue(const std::vector<std::string>& keys) {
   for (const std::string& key : keys) controller_->queue().add(key);
 }
 
+// The state of one reconcile of a ClusterStack, built up step by step.
+struct ClusterStackController::Pass {
+  Pass(kube::ReconcileContext& c, kube::ObjectPtr s, const api::ClusterStack& st,
+       const api::StackIdentity& id)
+      : ctx(c),
+        key(c.key.str()),
+        stored(std::move(s)),
+        stack(&st),
+        identity(&id),
+        now(std::chrono::system_clock::now()),
+        object(*stored) {}
+
+  kube::ReconcileContext& ctx;
+  std::string key;  // namespace/name, the feed hub's subscriber name
+  kube::ObjectPtr stored;
+  const api::ClusterStack* stack;
+  const api::StackIdentity* identity;
+  std::chrono::system_clock::time_point now;
+  json object;  // the stored object with the status being built
+  // The releases this stack owns, by name.
+  std::map<std::string, kube::ObjectPtr> owned;
+  // The newest ready release and its Kubernetes version.
+  std::optional<api::ReleaseTag> latest_ready;
+  std::string latest_ready_kubernetes;
+  // What is wanted: spec.versions and, with autoSubscribe, the newest release of the feed.
+  std::set<std::string> wanted;
+  // With autoSubscribe the feed's newest release is wanted too: until the feed is listed (or
+  // while it is refused or cannot be opened) that one is unknown, and nothing is collected.
+  bool wanted_known = true;
+  std::string no_release_message;  // the feed has no release of the stack
+  // Kept besides the wanted: the newest ready release and every release a Cluster uses.
+  std::set<std::string> keep;
+  std::vector<std::string> sync_errors;  // for ClusterStackReleasesSynced
+
+  // A release tag of this stack in its channel.
+  bool matches(const api::ReleaseTag& t) const {
+    return t.stack == *identity && t.version.stable() != (stack->spec.channel == api::kChannelCustom);
+  }
+};
+
 kube::ReconcileOutcome ClusterStackController::reconcile(kube::ReconcileContext& ctx) {
   const std::string key = ctx.key.str();
   kube::ObjectPtr stored = shared_.stacks->cache().get(ctx.key);
@@ -114,112 +154,116 @@ kube::ReconcileOutcome ClusterStackController::reconcile(kube::ReconcileContext&
     ctx.logger.error("the ClusterStack names no valid stack", {{"error", identity.error().message}});
     return kube::ReconcileResult::done();
   }
-  const bool custom = stack->spec.channel == api::kChannelCustom;
-  auto matches = [&](const api::ReleaseTag& t) {
-    return t.stack == *identity && t.version.stable() != custom;
-  };
-  const std::string& ns = ctx.key.ns;
-  const auto now = std::chrono::system_clock::now();
-  json object = *stored;
-  kube::Client& client = shared_.client();
-
-  // The releases this stack owns, by name.
-  std::map<std::string, kube::ObjectPtr> owned;
-  for (const kube::ObjectPtr& release : shared_.releases->cache().list(ns)) {
+  Pass p(ctx, stored, *stack, *identity);
+  for (const kube::ObjectPtr& release : shared_.releases->cache().list(ctx.key.ns)) {
     const auto owners = stack_owners(*release);
     if (std::find(owners.begin(), owners.end(), stack->metadata.name) == owners.end()) continue;
-    owned[string_at(section(*release, "metadata"), "name")] = release;
+    p.owned[string_at(section(*release, "metadata"), "name")] = release;
   }
-
-  // The newest ready release.
-  std::optional<api::ReleaseTag> latest_ready;
-  std::string latest_ready_kubernetes;
-  for (const auto& [name, release] : owned) {
+  for (const auto& [name, release] : p.owned) {
     auto tag = api::ReleaseTag::parse(name);
-    if (!tag || !matches(*tag) || !release_ready(*release)) continue;
-    if (!latest_ready || newer(tag->version, latest_ready->version)) {
-      latest_ready = *tag;
-      latest_ready_kubernetes = string_at(section(*release, "status"), "kubernetesVersion");
+    if (!tag || !p.matches(*tag) || !release_ready(*release)) continue;
+    if (!p.latest_ready || newer(tag->version, p.latest_ready->version)) {
+      p.latest_ready = *tag;
+      p.latest_ready_kubernetes = string_at(section(*release, "status"), "kubernetesVersion");
     }
   }
-
-  // What is wanted: spec.versions and, with autoSubscribe, the newest release of the feed.
-  std::set<std::string> wanted;
   for (const std::string& text : stack->spec.versions) {
     auto version = api::Version::parse_dot(text);
-    if (version) wanted.insert(api::ReleaseTag{*identity, *version}.tag());
+    if (version) p.wanted.insert(api::ReleaseTag{*identity, *version}.tag());
   }
-  std::string no_release_message;
-  // With autoSubscribe the feed's newest release is wanted too: until the feed is listed (or
-  // while it is refused or cannot be opened) that one is unknown, and nothing is collected.
-  bool wanted_known = true;
-  if (stack->spec.auto_subscribe) {
-    auto source = resolve_source(shared_, *stack);
-    sources::Result<FeedState> state = tl::make_unexpected(sources::Error{});
-    if (source) {
-      state = shared_.hub->subscribe(key, source->url, source->credentials, source->interval);
-    } else {
-      shared_.hub->unsubscribe(key);
+  read_feed(p);
+
+  p.keep = p.wanted;
+  if (p.latest_ready) p.keep.insert(p.latest_ready->tag());
+  for (std::string& tag : releases_in_use(shared_, ctx.key.ns, *identity)) {
+    p.keep.insert(std::move(tag));
+  }
+  collect(p);
+  create_wanted(p);
+  set_status(p);
+
+  auto written = write_status_if_changed(shared_, *stored, p.object);
+  if (!written) {
+    if (kube::is_conflict(written.error()) || kube::is_not_found(written.error())) {
+      return kube::ReconcileResult::again();
     }
-    if (!source || !state) {
-      const std::string reason = source ? std::string(kFailedCreateAssetsClient) : source.error().reason;
-      const std::string message = source ? state.error().message : source.error().message;
-      if (!kube::get_condition(object, kAssetsClientAPIAvailable) ||
-          kube::is_condition_true(object, kAssetsClientAPIAvailable) ||
-          kube::get_condition(object, kAssetsClientAPIAvailable)->message != message) {
-        shared_.events().warning(*stored, kFailedCreateAssetsClient, message);
-      }
-      put_condition(object, kAssetsClientAPIAvailable, false, reason, kSeverityError, message, now);
-      kube::remove_condition(object, kReleasesSynced);
-      wanted_known = false;
-    } else {
-      put_condition(object, kAssetsClientAPIAvailable, true, "", "", "", now);
-      const std::string feed = source->url.str();
-      if (!state->listed) {
-        wanted_known = false;
-        put_condition(object, kReleasesSynced, false,
-                      state->error ? kFailedToSync : kReleasesNotListedYet,
-                      state->error ? kSeverityWarning : kSeverityInfo,
-                      state->error ? state->error->message : "listing the releases of " + feed,
-                      now);
-      } else {
-        if (state->error) {
-          put_condition(object, kReleasesSynced, false, kFailedToSync, kSeverityWarning,
-                        state->error->message + " (using the " +
-                            std::to_string(state->tags.size()) + " tags listed before)",
-                        now);
-        } else {
-          put_condition(object, kReleasesSynced, true, "", "", "", now);
-        }
-        std::optional<api::ReleaseTag> latest;
-        for (const std::string& text : state->tags) {
-          auto tag = api::ReleaseTag::parse(text);
-          if (!tag || !matches(*tag)) continue;
-          if (!latest || newer(tag->version, latest->version)) latest = *tag;
-        }
-        if (latest) {
-          wanted.insert(latest->tag());
-        } else {
-          no_release_message = "the feed " + feed + " has no release of " + identity->str() +
-                               " in channel " + stack->spec.channel;
-        }
-      }
-    }
-  } else {
-    shared_.hub->unsubscribe(key);
+    return tl::make_unexpected("cannot write the status: " + written.error().message);
+  }
+  return kube::ReconcileResult::done();
+}
+
+// Subscribes to the stack's feed (autoSubscribe) and adds its newest release to the wanted.
+void ClusterStackController::read_feed(Pass& p) {
+  json& object = p.object;
+  if (!p.stack->spec.auto_subscribe) {
+    shared_.hub->unsubscribe(p.key);
     kube::remove_condition(object, kAssetsClientAPIAvailable);
     kube::remove_condition(object, kReleasesSynced);
+    return;
   }
+  auto source = resolve_source(shared_, *p.stack);
+  sources::Result<FeedState> state = tl::make_unexpected(sources::Error{});
+  if (source) {
+    state = shared_.hub->subscribe(p.key, source->url, source->credentials, source->interval);
+  } else {
+    shared_.hub->unsubscribe(p.key);
+  }
+  if (!source || !state) {
+    const std::string reason =
+        source ? std::string(kFailedCreateAssetsClient) : source.error().reason;
+    const std::string message = source ? state.error().message : source.error().message;
+    auto before = kube::get_condition(object, kAssetsClientAPIAvailable);
+    if (!before || before->status == "True" || before->message != message) {
+      shared_.events().warning(*p.stored, kFailedCreateAssetsClient, message);
+    }
+    put_condition(object, kAssetsClientAPIAvailable, false, reason, kSeverityError, message,
+                  p.now);
+    kube::remove_condition(object, kReleasesSynced);
+    p.wanted_known = false;
+    return;
+  }
+  put_condition(object, kAssetsClientAPIAvailable, true, "", "", "", p.now);
+  const std::string feed = source->url.str();
+  if (!state->listed) {
+    p.wanted_known = false;
+    put_condition(object, kReleasesSynced, false,
+                  state->error ? kFailedToSync : kReleasesNotListedYet,
+                  state->error ? kSeverityWarning : kSeverityInfo,
+                  state->error ? state->error->message : "listing the releases of " + feed, p.now);
+    return;
+  }
+  if (state->error) {
+    put_condition(object, kReleasesSynced, false, kFailedToSync, kSeverityWarning,
+                  state->error->message + " (using the " + std::to_string(state->tags.size()) +
+                      " tags listed before)",
+                  p.now);
+  } else {
+    put_condition(object, kReleasesSynced, true, "", "", "", p.now);
+  }
+  std::optional<api::ReleaseTag> latest;
+  for (const std::string& text : state->tags) {
+    auto tag = api::ReleaseTag::parse(text);
+    if (!tag || !p.matches(*tag)) continue;
+    if (!latest || newer(tag->version, latest->version)) latest = *tag;
+  }
+  if (latest) {
+    p.wanted.insert(latest->tag());
+  } else {
+    p.no_release_message = "the feed " + feed + " has no release of " + p.identity->str() +
+                           " in channel " + p.stack->spec.channel;
+  }
+}
 
-  // Kept besides the wanted: the newest ready release and every release a Cluster uses.
-  std::set<std::string> keep = wanted;
-  if (latest_ready) keep.insert(latest_ready->tag());
-  for (std::string& tag : releases_in_use(shared_, ns, *identity)) keep.insert(std::move(tag));
-
-  std::vector<std::string> sync_errors;
-  for (const auto& [name, release] : owned) {
-    if (!wanted_known) break;
-    if (keep.count(name) != 0 || kube::is_being_deleted(*release)) continue;
+// Deletes the owned releases that are not kept (only when the wanted set is known).
+void ClusterStackController::collect(Pass& p) {
+  const kube::ObjectPtr& stored = p.stored;
+  const std::string& ns = p.ctx.key.ns;
+  kube::Client& client = shared_.client();
+  std::vector<std::string>& sync_errors = p.sync_errors;
+  if (!p.wanted_known) return;
+  for (const auto& [name, release] : p.owned) {
+    if (p.keep.count(name) != 0 || kube::is_being_deleted(*release)) continue;
     kube::DeleteOptions options;
     options.propagation_policy = "Background";
     auto removed = client.remove(kClusterStackReleaseKind, ns, name, options);
@@ -229,13 +273,21 @@ kube::ReconcileOutcome ClusterStackController::reconcile(kube::ReconcileContext&
       shared_.events().warning(*stored, "FailedToDeleteClusterStackRelease", sync_errors.back());
       continue;
     }
-    ctx.logger.info("deleted a release nothing uses", {{"release", name}});
+    p.ctx.logger.info("deleted a release nothing uses", {{"release", name}});
     shared_.events().normal(*stored, "ClusterStackReleaseDeleted",
                             "deleted ClusterStackRelease " + name + ": not wanted, not in use");
   }
+}
 
-  // Create the wanted releases that do not exist; adopt an ownerless one of the same name.
-  for (const std::string& name : wanted) {
+// Creates the wanted releases that do not exist; adopts an ownerless one of the same name.
+void ClusterStackController::create_wanted(Pass& p) {
+  const kube::ObjectPtr& stored = p.stored;
+  const api::ClusterStack* stack = p.stack;
+  const std::string& ns = p.ctx.key.ns;
+  kube::Client& client = shared_.client();
+  std::map<std::string, kube::ObjectPtr>& owned = p.owned;
+  std::vector<std::string>& sync_errors = p.sync_errors;
+  for (const std::string& name : p.wanted) {
     if (owned.count(name) != 0) continue;
     json release = {{"apiVersion", kClusterStackReleaseKind.api_version()},
                     {"kind", kClusterStackReleaseKind.kind},
@@ -247,7 +299,7 @@ kube::ReconcileOutcome ClusterStackController::reconcile(kube::ReconcileContext&
     }
     auto created = client.create(release);
     if (created) {
-      ctx.logger.info("created a release", {{"release", name}});
+      p.ctx.logger.info("created a release", {{"release", name}});
       shared_.events().normal(*stored, "ClusterStackReleaseCreated",
                               "created ClusterStackRelease " + name);
       owned[name] = std::make_shared<const json>(std::move(*created));
@@ -289,22 +341,36 @@ kube::ReconcileOutcome ClusterStackController::reconcile(kube::ReconcileContext&
     }
     owned[name] = std::make_shared<const json>(std::move(*updated));
   }
-  if (sync_errors.empty()) {
+}
+
+// status: summary, usableVersions, latestRelease and the conditions (ClusterStackReleasesSynced
+// from the sync errors, the rest derived from the releases, Ready summing them up).
+void ClusterStackController::set_status(Pass& p) {
+  const api::ClusterStack* stack = p.stack;
+  const auto now = p.now;
+  json& object = p.object;
+  const auto& owned = p.owned;
+  const auto& wanted = p.wanted;
+  const auto& latest_ready = p.latest_ready;
+  const std::string& latest_ready_kubernetes = p.latest_ready_kubernetes;
+  const std::string& no_release_message = p.no_release_message;
+  if (p.sync_errors.empty()) {
     put_condition(object, kClusterStackReleasesSynced, true, "", "", "", now);
   } else {
-    std::string message = sync_errors.front();
-    if (sync_errors.size() > 1) message += " (and " + std::to_string(sync_errors.size() - 1) + " more)";
+    std::string message = p.sync_errors.front();
+    if (p.sync_errors.size() > 1) {
+      message += " (and " + std::to_string(p.sync_errors.size() - 1) + " more)";
+    }
     put_condition(object, kClusterStackReleasesSynced, false, kFailedToCreateOrUpdate,
                   kSeverityWarning, message, now);
   }
-
   // status.summary: the kept releases that exist, oldest version first.
   struct Entry {
     api::ReleaseTag tag;
     const json* release;
   };
   std::vector<Entry> entries;
-  for (const std::string& name : keep) {
+  for (const std::string& name : p.keep) {
     auto found = owned.find(name);
     auto tag = api::ReleaseTag::parse(name);
     if (found == owned.end() || !tag) continue;
@@ -382,15 +448,6 @@ kube::ReconcileOutcome ClusterStackController::reconcile(kube::ReconcileContext&
     types.emplace_back(t);
   }
   kube::set_summary_condition(object, kReady, types, now);
-
-  auto written = write_status_if_changed(shared_, *stored, object);
-  if (!written) {
-    if (kube::is_conflict(written.error()) || kube::is_not_found(written.error())) {
-      return kube::ReconcileResult::again();
-    }
-    return tl::make_unexpected("cannot write the status: " + written.error().message);
-  }
-  return kube::ReconcileResult::done();
 }
 
 }  // namespace cairn::controllers

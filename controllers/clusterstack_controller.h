@@ -40,7 +40,12 @@ class ClusterStackController {
   void enqueue(const std::vector<std::string>& keys);
 
  private:
+  struct Pass;  // one reconcile's state
   kube::ReconcileOutcome reconcile(kube::ReconcileContext& ctx);
+  void read_feed(Pass& p);
+  void collect(Pass& p);
+  void create_wanted(Pass& p);
+  static void set_status(Pass& p);
 
   Shared& shared_;
   kube::Controller* controller_ = nullptr;

@@ -259,6 +259,12 @@ Result<Controller*> ControllerBuilder::complete(ReconcileFunc reconcile) {
     };
     auto enqueue = [c, keys, passes](const ObjectEvent& e) {
       if (!passes(e)) return;
+      // A periodic resync (the informer hands the same object twice) changed nothing: its keys
+      // wait behind every key of a real change.
+      if (e.type == WatchEventType::kUpdate && e.old_object == e.object) {
+        for (const auto& k : keys(e.object)) c->queue_->add_background(k.str());
+        return;
+      }
       for (const auto& k : keys(e.object)) c->enqueue(k);
       // An owner change moves a child between owners: both hear of it.
       if (e.type == WatchEventType::kUpdate && e.old_object) {

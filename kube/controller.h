@@ -12,7 +12,8 @@
 // kind are the primary's); extra watches enqueue what their map function returns. Predicates
 // filter events before they are enqueued (all must pass). The work queue de-duplicates keys and
 // hands a key to one worker at a time, so a reconcile function never runs twice concurrently
-// for the same object.
+// for the same object. Keys of periodic resyncs go to the queue's background lane: a change is
+// reconciled before any pending resync (WorkQueue::add_background).
 //
 // The reconcile function returns an action: done (forget the key's backoff), requeue (rate
 // limited), requeue after d (exactly d, backoff forgotten), or an error (logged, counted in

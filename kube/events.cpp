@@ -229,8 +229,9 @@ void EventRecorder::write(const Pending& event) {
   const std::string ns = event.involved.contains("namespace")
                              ? event.involved["namespace"].get<std::string>()
                              : std::string("default");
-  const std::string key = object_key(event.involved) + '\x1f' + event.type + '\x1f' + event.reason +
-                          '\x1f' + event.message + '\x1f' + config_.component;
+  const std::uint64_t key =
+      std::hash<std::string>{}(object_key(event.involved) + '\x1f' + event.type + '\x1f' +
+                               event.reason + '\x1f' + event.message + '\x1f' + config_.component);
   const LogFields context{{"kind", event.involved["kind"]},
                           {"name", event.involved["name"]},
                           {"namespace", ns},
@@ -272,7 +273,11 @@ void EventRecorder::write(const Pending& event) {
   }
   aggregate_lru_.push_front(key);
   aggregates_.emplace(key, Aggregate{name, ns, 1, event.seen, aggregate_lru_.begin()});
-  while (aggregates_.size() > std::max<std::size_t>(config_.cache_size, 1)) {
+  // Bounded, and entries past the aggregation window (which can never aggregate again) go too.
+  while (!aggregate_lru_.empty() &&
+         (aggregates_.size() > std::max<std::size_t>(config_.cache_size, 1) ||
+          event.seen - aggregates_.at(aggregate_lru_.back()).last_seen >
+              config_.aggregation_window)) {
     aggregates_.erase(aggregate_lru_.back());
     aggregate_lru_.pop_back();
   }

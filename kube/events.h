@@ -100,7 +100,7 @@ class EventRecorder {
     std::string name, ns;
     std::int64_t count = 0;
     std::chrono::steady_clock::time_point last_seen;
-    std::list<std::string>::iterator lru;
+    std::list<std::uint64_t>::iterator lru;
   };
   struct Bucket {
     double tokens = 0;
@@ -135,8 +135,11 @@ class EventRecorder {
   std::thread thread_;
 
   // Owned by the draining thread.
-  std::unordered_map<std::string, Aggregate> aggregates_;
-  std::list<std::string> aggregate_lru_;  // most recent first
+  // By a 64-bit hash of (object, type, reason, message, component): the full key of every
+  // cached event would cost several hundred bytes each, twice. Two different events colliding
+  // (odds about 1e-12 with a full cache) would only count one in the other's Event.
+  std::unordered_map<std::uint64_t, Aggregate> aggregates_;
+  std::list<std::uint64_t> aggregate_lru_;  // most recent first
   std::int64_t last_name_nanos_ = 0;
 };
 

@@ -5,6 +5,7 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <atomic>
@@ -220,6 +221,19 @@ class Connection {
     asio::post(ioc_, [this] { tcp_layer().socket().cancel(); });
   }
   bool cancelled() const { return cancelled_.load(); }
+
+  // Whether an idle pooled connection may carry the next request: only while the peer has sent
+  // nothing since the last response. Readable means it closed (an idle timeout: EOF), reset, or
+  // sent bytes nobody asked for (a TLS close_notify); such a connection is dropped before a
+  // request is written to it, so that a non-idempotent request (POST, PATCH), which is never
+  // retried on a reused connection, is not lost to a server that closed it while idle.
+  bool idle_usable() {
+    if (buffer.size() != 0) return false;
+    pollfd fd{};
+    fd.fd = tcp_layer().socket().native_handle();
+    fd.events = POLLIN;
+    return ::poll(&fd, 1, 0) == 0;
+  }
 
   beast::flat_buffer buffer;
   bool reused = false;
@@ -547,13 +561,22 @@ class TransportImpl final : public Transport {
     return conn;
   }
 
+  // The most recently used idle connection that is still usable; the others the server closed
+  // meanwhile are dropped (closed after the lock is released).
   std::unique_ptr<Connection> take_idle() {
+    std::vector<std::unique_ptr<Connection>> dropped;
     std::lock_guard lock(pool_mu_);
-    if (idle_.empty()) return nullptr;
-    auto conn = std::move(idle_.back());
-    idle_.pop_back();
-    conn->reused = true;
-    return conn;
+    while (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      if (!conn->idle_usable()) {
+        dropped.push_back(std::move(conn));
+        continue;
+      }
+      conn->reused = true;
+      return conn;
+    }
+    return nullptr;
   }
 
   void give_back(std::unique_ptr<Connection> conn) {

@@ -109,16 +109,37 @@ void WorkQueue::add(const std::string& key) {
   add_locked(key);
 }
 
-void WorkQueue::add_locked(const std::string& key) {
+void WorkQueue::add_background(const std::string& key) {
+  std::lock_guard lock(mu_);
+  add_locked(key, true);
+}
+
+void WorkQueue::add_locked(const std::string& key, bool background) {
   if (shutting_down_) return;
-  if (!dirty_.insert(key).second) return;  // already queued, or re-added while processing
+  if (!dirty_.insert(key).second) {  // already queued, or re-added while processing
+    if (background) return;
+    background_dirty_.erase(key);
+    if (auto it = background_index_.find(key); it != background_index_.end()) {
+      background_.erase(it->second);
+      background_index_.erase(it);
+      queue_.push_back(key);
+    }
+    return;
+  }
   if (metrics_) {
     metrics_->adds->Increment();
     metrics_->depth->Increment();
     added_at_.emplace(key, clock_.now());
   }
-  if (processing_.count(key) != 0) return;  // done() queues it
-  queue_.push_back(key);
+  if (processing_.count(key) != 0) {  // done() queues it
+    if (background) background_dirty_.insert(key);
+    return;
+  }
+  if (background) {
+    background_index_.emplace(key, background_.insert(background_.end(), key));
+  } else {
+    queue_.push_back(key);
+  }
   ready_cv_.notify_one();
 }
 
@@ -158,10 +179,18 @@ int WorkQueue::num_requeues(const std::string& key) const { return limiter_.num_
 
 std::optional<std::string> WorkQueue::get() {
   std::unique_lock lock(mu_);
-  ready_cv_.wait(lock, [this] { return shutting_down_ || !queue_.empty(); });
+  ready_cv_.wait(lock,
+                 [this] { return shutting_down_ || !queue_.empty() || !background_.empty(); });
   if (shutting_down_) return std::nullopt;
-  std::string key = std::move(queue_.front());
-  queue_.pop_front();
+  std::string key;
+  if (!queue_.empty()) {
+    key = std::move(queue_.front());
+    queue_.pop_front();
+  } else {
+    key = std::move(background_.front());
+    background_.pop_front();
+    background_index_.erase(key);
+  }
   dirty_.erase(key);
   const bool was_idle = processing_.empty();
   const TimePoint now = metrics_ ? clock_.now() : TimePoint{};
@@ -186,8 +215,12 @@ void WorkQueue::done(const std::string& key) {
   if (metrics_) metrics_->work_duration->Observe(seconds(clock_.now() - it->second));
   processing_.erase(it);
   if (dirty_.count(key) != 0) {
+    const bool background = background_dirty_.erase(key) != 0;
     if (shutting_down_) {
       drop_locked(key);
+    } else if (background) {
+      background_index_.emplace(key, background_.insert(background_.end(), key));
+      ready_cv_.notify_one();
     } else {
       queue_.push_back(key);
       ready_cv_.notify_one();
@@ -202,6 +235,9 @@ void WorkQueue::begin_shut_down_locked(bool drain) {
   drain_ = drain;
   for (const std::string& key : queue_) drop_locked(key);
   queue_.clear();
+  for (const std::string& key : background_) drop_locked(key);
+  background_.clear();
+  background_index_.clear();
   waiting_.clear();
   waiting_index_.clear();
   ready_cv_.notify_all();
@@ -211,6 +247,7 @@ void WorkQueue::begin_shut_down_locked(bool drain) {
 
 void WorkQueue::drop_locked(const std::string& key) {
   dirty_.erase(key);
+  background_dirty_.erase(key);
   added_at_.erase(key);
   if (metrics_) metrics_->depth->Decrement();
 }
@@ -240,7 +277,7 @@ bool WorkQueue::shutting_down() const {
 
 std::size_t WorkQueue::len() const {
   std::lock_guard lock(mu_);
-  return queue_.size();
+  return queue_.size() + background_.size();
 }
 
 std::size_t WorkQueue::waiting() const {

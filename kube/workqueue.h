@@ -5,7 +5,11 @@
 //     queued key does nothing; adding a processing key marks it dirty and it is queued again
 //     when the worker calls done(). So a key is handed to at most one worker at a time, and
 //     every add() that happens after a get() of that key leads to another get().
-//   * FIFO. Ready keys are handed out in the order they became ready.
+//   * FIFO, in two lanes. Ready keys are handed out in the order they became ready, every key
+//     of the front lane (add) before any of the background lane (add_background: periodic
+//     resyncs, where nothing changed). An add() of a key pending in the background lane moves
+//     it to the end of the front lane, so a change is never stuck behind a resync wave of
+//     thousands of objects.
 //   * Delays. add_after() holds a key until its ready time (real time, steady_clock), then
 //     add()s it. A key waits at most once: a sooner add_after() moves it earlier, a later one is
 //     ignored. As in client-go, add() does not cancel a waiting add_after() of the same key.
@@ -53,6 +57,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -131,6 +136,9 @@ class WorkQueue {
   // Queues `key` unless it is already queued; a key being processed is queued again when
   // done(). Ignored after shut_down.
   void add(const std::string& key);
+  // Like add(), in the background lane: handed out only when no add()ed key is ready. A key
+  // already pending (in either lane) stays where it is.
+  void add_background(const std::string& key);
   // add(key) once `delay` has passed (at once when delay <= 0). When `key` is already waiting,
   // the earlier ready time wins. Ignored after shut_down.
   void add_after(const std::string& key, std::chrono::nanoseconds delay);
@@ -158,7 +166,7 @@ class WorkQueue {
   bool shut_down_with_drain(std::chrono::steady_clock::time_point deadline);
   bool shutting_down() const;
 
-  // Keys ready to get.
+  // Keys ready to get (both lanes).
   std::size_t len() const;
   // Keys held by add_after / add_rate_limited, not yet ready.
   std::size_t waiting() const;
@@ -171,7 +179,7 @@ class WorkQueue {
   using TimePoint = std::chrono::steady_clock::time_point;
   using WaitingMap = std::multimap<TimePoint, std::string>;
 
-  void add_locked(const std::string& key);
+  void add_locked(const std::string& key, bool background = false);
   // Forgets dirty `key` without handing it out (shutdown); the caller removes it from queue_.
   void drop_locked(const std::string& key);
   void begin_shut_down_locked(bool drain);
@@ -187,6 +195,12 @@ class WorkQueue {
   std::condition_variable drained_cv_;     // drainers: processing became empty or drain cancelled
   std::condition_variable timer_cv_;       // timer thread: earlier ready time, work began, stop
   std::deque<std::string> queue_;          // ready keys, FIFO; each also in dirty_
+  // The background lane: ready keys, FIFO, each also in dirty_, with the entry of each key so
+  // that an add() can move it to queue_.
+  std::list<std::string> background_;
+  std::unordered_map<std::string, std::list<std::string>::iterator> background_index_;
+  // Keys re-added while processing by add_background only: done() queues them in background_.
+  std::unordered_set<std::string> background_dirty_;
   std::unordered_set<std::string> dirty_;  // keys to be processed (queued or re-added)
   // Keys handed out, with the Clock time of their get() (for work_duration).
   std::unordered_map<std::string, TimePoint> processing_;

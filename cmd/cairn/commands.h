@@ -4,6 +4,9 @@
 
 #include <signal.h>
 
+#include <string>
+#include <string_view>
+
 #include <CLI/CLI.hpp>
 
 namespace cairn::cmd {
@@ -12,6 +15,11 @@ namespace cairn::cmd {
 // thread inherits the mask and they reach only sigwait()), ignores SIGPIPE, and returns the
 // set to sigwait() on.
 sigset_t block_termination_signals();
+
+// Parses --log-format (json|text) and --log-level (debug|info|warn|error) and configures the
+// process logger; on a bad value prints "cairn COMMAND: ..." to stderr and returns false.
+bool configure_logging_flags(std::string_view command, const std::string& log_format,
+                             const std::string& log_level);
 
 // `cairn render CHART ...`: what `helm template` prints.
 void add_render_command(CLI::App& app, int& exit_code);

@@ -47,22 +47,13 @@ int run_manager(const ManagerFlags& flags) {
   // SIGTERM/SIGINT are taken by sigwait() on a dedicated thread.
   sigset_t signals = block_termination_signals();
 
-  auto format = kube::parse_log_format(flags.log_format);
-  auto level = kube::parse_log_level(flags.log_level);
-  if (!format || !level) {
-    std::cerr << "cairn manager: "
-              << (!format ? "--log-format must be json or text"
-                          : "--log-level must be debug, info, warn or error")
-              << "\n";
-    return 2;
-  }
+  if (!configure_logging_flags("manager", flags.log_format, flags.log_level)) return 2;
   // Bad controller flags are reported before anything connects.
   auto controller_options = controllers_options(flags.controllers, sources::process_env);
   if (!controller_options) {
     std::cerr << "cairn manager: " << controller_options.error().message << "\n";
     return 2;
   }
-  kube::configure_logging(*format, *level);
   kube::Logger log = kube::Logger::root();
 
   kube::Result<kube::RestConfig> rest;

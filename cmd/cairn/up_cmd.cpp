@@ -181,15 +181,7 @@ int run_up(UpFlags flags) {
   // SIGTERM/SIGINT are taken by sigwait() on a dedicated thread, in every thread started later.
   sigset_t signals = block_termination_signals();
 
-  auto format = kube::parse_log_format(flags.log_format);
-  auto level = kube::parse_log_level(flags.log_level);
-  if (!format || !level) {
-    std::cerr << "cairn up: "
-              << (!format ? "--log-format must be json or text"
-                          : "--log-level must be debug, info, warn or error")
-              << "\n";
-    return 2;
-  }
+  if (!configure_logging_flags("up", flags.log_format, flags.log_level)) return 2;
   if (flags.data_dir.empty()) {
     std::cerr << "cairn up: --data-dir: must not be empty\n";
     return 2;
@@ -221,7 +213,6 @@ int run_up(UpFlags flags) {
     }
     demo_example = *found;
   }
-  kube::configure_logging(*format, *level);
   kube::Logger log = kube::Logger::root().with("component", "up");
 
   fs::create_directories(data_dir, ec);

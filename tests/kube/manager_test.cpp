@@ -51,7 +51,8 @@ struct TestManager {
   std::thread runner;
   Result<void> result;
 
-  explicit TestManager(const std::string& ns, const std::string& selector = "") {
+  explicit TestManager(const std::string& ns, const std::string& selector = "",
+                       std::chrono::milliseconds sync_period = std::chrono::minutes(5)) {
     ManagerOptions options;
     options.rest = testing::shared_test_apiserver().config;
     options.namespace_ = ns;
@@ -59,6 +60,7 @@ struct TestManager {
     options.metrics_bind_address = "0";
     options.health_probe_bind_address = "0";
     options.watch_label_selector = selector;
+    options.sync_period = sync_period;
     options.graceful_shutdown_timeout = 10s;
     options.metrics = &metrics;
     options.logger = Logger::to_stream(logs, LogFormat::kJson, LogLevel::kDebug);
@@ -310,6 +312,50 @@ TEST_CASE("shutdown lets in-flight reconciles finish and stops taking work", "[m
   CHECK(finished);  // run() returned only after the reconcile ended
   CHECK_FALSE(tm.manager->abandoned_work());
   CHECK(tm.logs.str().find("manager stopped") != std::string::npos);
+}
+
+TEST_CASE("a change is reconciled before the pending keys of a resync wave", "[manager]") {
+  auto client = testing::test_client();
+  const std::string ns = "mgr-lanes";
+  testing::create_test_namespace(*client, ns);
+  constexpr int kObjects = 20;
+  for (int i = 0; i < kObjects; ++i) {
+    REQUIRE(client->create(config_map(ns, "cm-" + std::to_string(i))));
+  }
+  TestManager tm(ns, "", 1s);
+  Recorder recorder;
+  std::atomic<bool> hold{false}, holding{false};
+  auto controller = ControllerBuilder(*tm.manager, "lanes")
+                        .for_kind(kConfigMap)
+                        .complete([&](ReconcileContext& ctx) -> ReconcileOutcome {
+                          recorder.add(ctx.key);
+                          if (hold.exchange(false)) {  // the first reconcile after hold is set
+                            holding = true;
+                            while (holding && !ctx.shutting_down()) std::this_thread::sleep_for(5ms);
+                          }
+                          return ReconcileResult::done();
+                        });
+  REQUIRE(controller);
+  tm.run();
+  REQUIRE(eventually([&] {
+    std::lock_guard lock(recorder.mu);
+    return recorder.count.size() == kObjects;
+  }));
+  // The next resync blocks the only worker; the rest of its wave queues up behind it.
+  hold = true;
+  REQUIRE(eventually([&] { return holding.load() && (*controller)->queue().len() >= kObjects - 1; }));
+  REQUIRE(client->create(config_map(ns, "new")));
+  REQUIRE(eventually([&] { return (*controller)->queue().len() >= kObjects; }));
+  std::size_t held_at = 0;
+  {
+    std::lock_guard lock(recorder.mu);
+    held_at = recorder.keys.size();
+  }
+  holding = false;
+  REQUIRE(eventually([&] { return recorder.seen(ns + "/new") == 1; }));
+  std::lock_guard lock(recorder.mu);
+  REQUIRE(recorder.keys.size() > held_at);
+  CHECK(recorder.keys[held_at] == ns + "/new");  // first, ahead of 19 resync keys
 }
 
 TEST_CASE("predicates filter events", "[manager]") {

@@ -114,6 +114,22 @@ TEST_CASE("a connection the server closed after a response is replaced transpare
   REQUIRE(t->send(get("/b")));
   CHECK(server.requests().size() == 2);
   CHECK(clock.sleeps().empty());
+
+  // A POST is never retried on a reused connection (it may have been applied), so the client
+  // must notice the close before it writes, as the idle timeout of a real server causes.
+  for (const char* path : {"/c", "/d", "/e"}) {
+    INFO(path);
+    std::this_thread::sleep_for(50ms);  // the server has closed the pooled connection
+    Request post = get(path);
+    post.method = "POST";
+    post.body = "{}";
+    auto r = t->send(post);
+    REQUIRE(r);
+    CHECK(r->code == 200);
+  }
+  CHECK(server.requests().size() == 5);
+  CHECK(t->connections_opened() == 5);
+  CHECK(clock.sleeps().empty());
 }
 
 TEST_CASE("429 with Retry-After is retried after the advertised delay and then succeeds",

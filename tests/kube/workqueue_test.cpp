@@ -152,6 +152,57 @@ TEST_CASE("work queue hands out ready keys in FIFO order", "[workqueue]") {
   CHECK(got == std::vector<std::string>{"ns/c", "ns/a", "other/b", "ns/d", "x/e"});
 }
 
+TEST_CASE("work queue hands out background keys only when no front key is ready",
+          "[workqueue]") {
+  WorkQueue queue(plain_options());
+  for (const char* key : {"r1", "r2", "r3"}) queue.add_background(key);
+  queue.add("a");
+  queue.add_background("a");  // already pending in the front lane: stays there
+  queue.add("r2");            // a change of a key waiting for its resync: moved to the front
+  queue.add_background("r1");  // already pending: no second entry
+  CHECK(queue.len() == 4);
+  std::vector<std::string> got;
+  while (queue.len() > 0) {
+    got.push_back(*queue.get());
+    queue.done(got.back());
+  }
+  CHECK(got == std::vector<std::string>{"a", "r2", "r1", "r3"});
+  CHECK(queue.processing() == 0);
+}
+
+TEST_CASE("work queue re-queues a key re-added while processing in the lane of its adds",
+          "[workqueue]") {
+  WorkQueue queue(plain_options());
+  queue.add("a");
+  queue.add("b");
+  REQUIRE(queue.get() == "a");
+  REQUIRE(queue.get() == "b");
+  queue.add_background("a");  // a resync while processing: background
+  queue.add_background("b");
+  queue.add("b");  // and a change: front
+  queue.add("c");
+  queue.done("a");
+  queue.done("b");
+  CHECK(queue.get() == "c");
+  CHECK(queue.get() == "b");
+  CHECK(queue.get() == "a");
+  CHECK(queue.len() == 0);
+}
+
+TEST_CASE("work queue shut_down drops background keys", "[workqueue]") {
+  WorkQueue queue(plain_options());
+  queue.add_background("r");
+  queue.add("a");
+  REQUIRE(queue.get() == "a");
+  queue.add_background("a");
+  queue.shut_down();
+  queue.done("a");
+  CHECK(queue.len() == 0);
+  CHECK_FALSE(queue.get().has_value());
+  queue.add_background("x");  // ignored
+  CHECK(queue.len() == 0);
+}
+
 TEST_CASE("work queue re-queues a key added while processing only when it is done", "[workqueue]") {
   WorkQueue queue(plain_options());
   queue.add("a");

@@ -209,10 +209,4 @@ inline std::string ustar_header(const std::string& name, char typeflag, std::uin
   return h;
 }
 
-// A whole file's bytes.
-inline std::string read_bytes(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 }  // namespace cairn::testing

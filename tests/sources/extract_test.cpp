@@ -14,11 +14,12 @@
 #include <vector>
 
 #include "tests/common/temp_dir.h"
+#include "tests/common/files.h"
 #include "tests/sources/archive_writer.h"
 
 using namespace cairn::sources;
 using cairn::testing::ArchiveWriter;
-using cairn::testing::read_bytes;
+using cairn::testing::read_file;
 using cairn::testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -37,7 +38,7 @@ std::vector<std::string> snapshot(const fs::path& root) {
     if (type == fs::file_type::directory) {
       line += " dir";
     } else if (type == fs::file_type::regular) {
-      line += " file " + read_bytes(it->path());
+      line += " file " + read_file(it->path());
     } else {
       line += " other";
     }
@@ -85,7 +86,7 @@ Error refused(Build build, const ExtractLimits& limits = {},
   CHECK_FALSE(fs::exists(fs::symlink_status(box.dest())));
   CHECK(snapshot(box.parent.path()) == before);
 
-  auto from_memory = extract_archive_memory(read_bytes(file), box.dest(), "hostile.tgz", limits);
+  auto from_memory = extract_archive_memory(read_file(file), box.dest(), "hostile.tgz", limits);
   REQUIRE_FALSE(from_memory);
   CHECK(from_memory.error().kind == from_file.error().kind);
   CHECK_FALSE(fs::exists(fs::symlink_status(box.dest())));
@@ -159,11 +160,11 @@ TEST_CASE("a valid tar.gz round-trips with contents and normalised modes") {
   CHECK((*entries)[6].path == "implicit/deep/file.txt");
   CHECK((*entries)[6].size == big.size());
 
-  CHECK(read_bytes(dest / "chart/Chart.yaml") == "name: demo\nversion: v1\n");
-  CHECK(read_bytes(dest / "chart/bin/run.sh") == "#!/bin/sh\necho hi\n");
-  CHECK(read_bytes(dest / "chart/templates/empty.yaml").empty());
-  CHECK(read_bytes(dest / "chart/caf\xc3\xa9.txt") == "utf-8 name");
-  CHECK(read_bytes(dest / "implicit/deep/file.txt") == big);
+  CHECK(read_file(dest / "chart/Chart.yaml") == "name: demo\nversion: v1\n");
+  CHECK(read_file(dest / "chart/bin/run.sh") == "#!/bin/sh\necho hi\n");
+  CHECK(read_file(dest / "chart/templates/empty.yaml").empty());
+  CHECK(read_file(dest / "chart/caf\xc3\xa9.txt") == "utf-8 name");
+  CHECK(read_file(dest / "implicit/deep/file.txt") == big);
   CHECK(mode_of(dest) == 0755);
   CHECK(mode_of(dest / "chart") == 0755);
   CHECK(mode_of(dest / "chart/Chart.yaml") == 0644);
@@ -189,8 +190,8 @@ TEST_CASE("an uncompressed tar round-trips, from a file and from memory") {
                           : extract_archive(tmp / "plain.tar", dest, "plain.tar");
     REQUIRE(entries);
     CHECK(entries->size() == 3);
-    CHECK(read_bytes(dest / "a.yaml") == "a: 1\n");
-    CHECK(read_bytes(dest / "sub/b.yaml") == "b: 2\n");
+    CHECK(read_file(dest / "a.yaml") == "a: 1\n");
+    CHECK(read_file(dest / "sub/b.yaml") == "b: 2\n");
     CHECK(mode_of(dest / "sub/b.yaml") == 0755);
     CHECK(fs::file_size(dest / "zeros.bin") == (2u << 20));
   }
@@ -209,7 +210,7 @@ TEST_CASE("a real Helm chart package from the fixtures extracts completely") {
     CHECK(e.path.rfind("metrics-server/", 0) == 0);
     if (!e.directory) CHECK(fs::file_size(tmp / "out" / e.path) == e.size);
   }
-  const std::string chart = read_bytes(tmp / "out/metrics-server/Chart.yaml");
+  const std::string chart = read_file(tmp / "out/metrics-server/Chart.yaml");
   CHECK(chart.find("name: metrics-server") != std::string::npos);
   CHECK(chart.find("version: 3.12.2") != std::string::npos);
   CHECK(fs::is_directory(tmp / "out/metrics-server/templates"));
@@ -439,7 +440,7 @@ TEST_CASE("an existing destination is left alone; a missing archive or parent is
   REQUIRE_FALSE(taken);
   CHECK(taken.error().kind == ErrorKind::kIo);
   CHECK_THAT(taken.error().message, Catch::Contains("already exists"));
-  CHECK(read_bytes(tmp / "taken/keep") == "mine");
+  CHECK(read_file(tmp / "taken/keep") == "mine");
 
   auto orphan = extract_archive_memory(bytes, tmp / "no/such/dir", "a.tgz");
   REQUIRE_FALSE(orphan);

@@ -16,7 +16,7 @@ using namespace cairn::sources;
 using cairn::api::ReleaseTag;
 using cairn::api::Version;
 using cairn::testing::ArchiveWriter;
-using cairn::testing::read_bytes;
+using cairn::testing::read_file;
 using cairn::testing::TempDir;
 using cairn::testing::write_file;
 namespace fs = std::filesystem;
@@ -249,7 +249,7 @@ TEST_CASE("the fixture chart packed into a release unpacks to the fixture's file
     if (!e.is_regular_file()) continue;
     ++files;
     const fs::path rel = fs::relative(e.path(), fixture);
-    CHECK(read_bytes(out / "chart/docker-scs-1-30-cluster-class" / rel) == read_bytes(e.path()));
+    CHECK(read_file(out / "chart/docker-scs-1-30-cluster-class" / rel) == read_file(e.path()));
   }
   CHECK(files >= 8);
 }
