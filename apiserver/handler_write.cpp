@@ -210,13 +210,10 @@ namespace {
 // NamespaceLifecycle admission: the namespace must exist and not be terminating.
 Result<void> check_namespace_open(Store& store, const ResourceInfo& res, const std::string& ns,
                                   const std::string& name) {
-  auto obj = store.get(ObjectKey{"", "namespaces", "", ns});
+  auto obj = store.find_namespace(ns);
   if (!obj) {
-    if (obj.error().code == StatusCode::kNotFound) {
-      return error(StatusCode::kNotFound, "namespaces \"" + ns + "\" not found",
-                   StatusDetails{ns, "", "namespaces", "", {}, 0});
-    }
-    return tl::unexpected(obj.error());
+    return error(StatusCode::kNotFound, "namespaces \"" + ns + "\" not found",
+                 StatusDetails{ns, "", "namespaces", "", {}, 0});
   }
   bool terminating = obj->contains("/metadata/deletionTimestamp"_json_pointer) ||
                      obj->value("/status/phase"_json_pointer, "") == "Terminating";

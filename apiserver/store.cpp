@@ -8,14 +8,18 @@
 
 #include <atomic>
 #include <charconv>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <future>
 #include <mutex>
 #include <random>
+#include <shared_mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "apiserver/detail/sqlite.h"
 #include "apiserver/detail/watch_hub.h"
@@ -135,8 +139,8 @@ struct Continue {
 };
 
 std::string encode_continue(const Continue& c) {
-  return b64_encode(json{{"v", "meta.k8s.io/v1"}, {"rv", c.rv}, {"ns", c.ns}, {"name", c.name}}
-                        .dump());
+  return b64_encode(
+      json{{"v", "meta.k8s.io/v1"}, {"rv", c.rv}, {"ns", c.ns}, {"name", c.name}}.dump());
 }
 
 Result<Continue> decode_continue(std::string_view token) {
@@ -200,8 +204,9 @@ class StoreImpl {
   Result<void> open() {
     std::error_code ec;
     std::filesystem::create_directories(options_.data_dir, ec);
-    if (ec) return error(StatusCode::kInternal, "storage: create " + options_.data_dir.string() +
-                                                    ": " + ec.message());
+    if (ec)
+      return error(StatusCode::kInternal,
+                   "storage: create " + options_.data_dir.string() + ": " + ec.message());
     const std::string lock_path = (options_.data_dir / "LOCK").string();
     lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock_fd_ < 0) return error(StatusCode::kInternal, "storage: open " + lock_path);
@@ -240,6 +245,7 @@ class StoreImpl {
 
     if (auto r = prepare_writer(); !r) return r;
     if (auto r = rebuild_history(); !r) return r;
+    if (auto r = load_namespaces(); !r) return r;
     pending_compact_rv_ = rv_;
     next_compaction_ = std::chrono::steady_clock::now() + options_.compaction_interval;
     writer_ = std::thread([this] { writer_loop(); });
@@ -422,10 +428,10 @@ class StoreImpl {
                                      ", UID in object meta: " + cur_uid));
     }
     if (pre.resource_version && *pre.resource_version != cur_rv) {
-      return error(StatusCode::kConflict,
-                   conflict(key, "Precondition failed: ResourceVersion in precondition: " +
-                                     *pre.resource_version +
-                                     ", ResourceVersion in object meta: " + cur_rv));
+      return error(
+          StatusCode::kConflict,
+          conflict(key, "Precondition failed: ResourceVersion in precondition: " +
+                            *pre.resource_version + ", ResourceVersion in object meta: " + cur_rv));
     }
     const std::int64_t rv = ++rv_;
     auto prev = std::make_shared<const json>(cur);
@@ -441,8 +447,8 @@ class StoreImpl {
 
   Result<json> do_compact(std::int64_t rv) {
     if (rv > rv_) {
-      return error(StatusCode::kBadRequest, "cannot compact to a future resource version " +
-                                                std::to_string(rv));
+      return error(StatusCode::kBadRequest,
+                   "cannot compact to a future resource version " + std::to_string(rv));
     }
     if (rv <= compact_rv_) return json();
     auto del = writer_db_->prepare(
@@ -461,6 +467,11 @@ class StoreImpl {
   // ---------------------------------------------------------------- reads
 
   Result<json> get(const ObjectKey& key) {
+    if (is_namespace(key)) {
+      auto ns = find_namespace(key.name);
+      if (!ns) return error(StatusCode::kNotFound, not_found(key));
+      return *ns;
+    }
     auto conn = acquire_reader();
     if (!conn) return tl::unexpected(conn.error());
     auto row = latest_on(**conn, key);
@@ -468,6 +479,12 @@ class StoreImpl {
     if (!row) return tl::unexpected(row.error());
     if (!*row || (*row)->deleted) return error(StatusCode::kNotFound, not_found(key));
     return std::move((*row)->value);
+  }
+
+  std::shared_ptr<const json> find_namespace(const std::string& name) {
+    std::shared_lock lock(namespaces_mu_);
+    auto it = namespaces_.find(name);
+    return it == namespaces_.end() ? nullptr : it->second;
   }
 
   Result<ListResult> list(const ListOptions& o) {
@@ -480,7 +497,7 @@ class StoreImpl {
     auto conn = acquire_reader();
     if (!conn) return tl::unexpected(conn.error());
     auto result = list_on(**conn, o, cont);
-    (void)(*conn)->exec("COMMIT");  // ends the read transaction; nothing to undo
+    (void)(*conn)->run("COMMIT");  // ends the read transaction; nothing to undo
     release_reader(std::move(*conn));
     return result;
   }
@@ -535,13 +552,13 @@ class StoreImpl {
   };
 
   static Result<std::int64_t> read_meta(Db& db, const char* key) {
-    auto st = db.prepare("SELECT v FROM meta WHERE k = ?1");
+    auto st = db.cached("SELECT v FROM meta WHERE k = ?1");
     if (!st) return tl::unexpected(st.error());
-    st->bind(1, std::string_view(key));
-    auto r = st->step();
+    (*st)->bind(1, std::string_view(key));
+    auto r = (*st)->step();
     if (!r) return tl::unexpected(r.error());
     if (!*r) return error(StatusCode::kInternal, std::string("storage: missing meta ") + key);
-    return st->column_int(0);
+    return (*st)->column_int(0);
   }
 
   Result<void> prepare_writer() {
@@ -583,9 +600,9 @@ class StoreImpl {
   Result<std::optional<Row>> latest(const ObjectKey& key) { return latest_with(latest_, key); }
 
   static Result<std::optional<Row>> latest_on(Db& db, const ObjectKey& key) {
-    auto st = db.prepare(kLatestSql);
+    auto st = db.cached(kLatestSql);
     if (!st) return tl::unexpected(st.error());
-    return latest_with(*st, key);
+    return latest_with(**st, key);
   }
 
   Result<void> insert(const ObjectKey& key, std::int64_t rv, bool created, bool deleted,
@@ -636,7 +653,7 @@ class StoreImpl {
       e.resource = st->column_text(2);
       e.namespace_ = st->column_text(3);
       e.name = st->column_text(4);
-      e.type = st->column_int(6) ? EventType::kDeleted
+      e.type = st->column_int(6)   ? EventType::kDeleted
                : st->column_int(5) ? EventType::kAdded
                                    : EventType::kModified;
       auto v = parse_value(st->column_text(7));
@@ -699,14 +716,14 @@ class StoreImpl {
     events_.clear();
     new_compact_rv_ = 0;
     auto fail_all = [&](const Status& s) {
-      (void)writer_db_->exec("ROLLBACK");  // best effort: the batch failed either way
+      (void)writer_db_->run("ROLLBACK");  // best effort: the batch failed either way
       rv_ = rv_before;
       events_.clear();
       for (auto& p : batch) p->done.set_value(tl::unexpected(s));
     };
-    if (auto r = writer_db_->exec("BEGIN IMMEDIATE"); !r) return fail_all(r.error());
+    if (auto r = writer_db_->run("BEGIN IMMEDIATE"); !r) return fail_all(r.error());
     for (auto& p : batch) {
-      if (auto r = writer_db_->exec("SAVEPOINT w"); !r) return fail_all(r.error());
+      if (auto r = writer_db_->run("SAVEPOINT w"); !r) return fail_all(r.error());
       const std::size_t events_before = events_.size();
       const std::int64_t op_rv_before = rv_;
       Result<json> r = error(StatusCode::kInternal, "write not run");
@@ -716,23 +733,57 @@ class StoreImpl {
         r = error(StatusCode::kInternal, std::string("storage: ") + e.what());
       }
       if (!r) {
-        if (auto rb = writer_db_->exec("ROLLBACK TO w"); !rb) return fail_all(rb.error());
+        if (auto rb = writer_db_->run("ROLLBACK TO w"); !rb) return fail_all(rb.error());
         events_.resize(events_before);
         rv_ = op_rv_before;
       }
-      if (auto rel = writer_db_->exec("RELEASE w"); !rel) return fail_all(rel.error());
+      if (auto rel = writer_db_->run("RELEASE w"); !rel) return fail_all(rel.error());
       results.push_back(std::move(r));
     }
     if (rv_ != rv_before) {
       if (auto r = set_rv_.bind(1, rv_).run(); !r) return fail_all(r.error());
     }
-    if (auto r = writer_db_->exec("COMMIT"); !r) return fail_all(r.error());
+    if (auto r = writer_db_->run("COMMIT"); !r) return fail_all(r.error());
     // Durable now: make it visible to watchers, then acknowledge.
     if (new_compact_rv_) compact_rv_ = new_compact_rv_;
     committed_rv_.store(rv_);
+    remember_namespaces(events_);
     if (!events_.empty()) hub_->publish(std::move(events_));
     events_.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+  }
+
+  // ---------------------------------------------------------------- namespaces
+
+  static bool is_namespace(const ObjectKey& key) {
+    return key.group.empty() && key.resource == "namespaces" && key.namespace_.empty();
+  }
+
+  Result<void> load_namespaces() {
+    auto all = list(ListOptions(ResourceRef{"", "namespaces"}));
+    if (!all) return tl::unexpected(all.error());
+    std::unique_lock lock(namespaces_mu_);
+    namespaces_.clear();
+    for (auto& item : all->items) {
+      std::string name = string_at(item, "metadata", "name");
+      namespaces_[std::move(name)] = std::make_shared<const json>(std::move(item));
+    }
+    return {};
+  }
+
+  // After a commit, before its writes are acknowledged: a client that saw its namespace
+  // created (or deleted) finds the cache agreeing.
+  void remember_namespaces(const std::vector<HubEvent>& events) {
+    std::unique_lock<std::shared_mutex> lock(namespaces_mu_, std::defer_lock);
+    for (const auto& e : events) {
+      if (!e.group.empty() || e.resource != "namespaces") continue;
+      if (!lock.owns_lock()) lock.lock();
+      if (e.type == EventType::kDeleted) {
+        namespaces_.erase(e.name);
+      } else {
+        namespaces_[e.name] = e.object;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- readers
@@ -751,15 +802,16 @@ class StoreImpl {
 
   void release_reader(std::unique_ptr<Db> db) {
     std::lock_guard lock(readers_mu_);
-    if (readers_.size() < 16) readers_.push_back(std::move(db));
+    if (readers_.size() < kMaxIdleReaders) readers_.push_back(std::move(db));
   }
 
   Result<ListResult> list_on(Db& db, const ListOptions& o, const std::optional<Continue>& cont) {
     // One read transaction: the meta row and the kv rows come from the same snapshot.
-    if (auto r = db.exec("BEGIN"); !r) return tl::unexpected(r.error());
+    if (auto r = db.run("BEGIN"); !r) return tl::unexpected(r.error());
     auto current = read_meta(db, "rv");
     auto compacted = read_meta(db, "compact");
-    if (!current || !compacted) return tl::unexpected(!current ? current.error() : compacted.error());
+    if (!current || !compacted)
+      return tl::unexpected(!current ? current.error() : compacted.error());
     ListResult out;
     out.resource_version = *current;
     if (cont) {
@@ -778,31 +830,43 @@ class StoreImpl {
     if (o.namespace_) sql += " AND ns = ?4";
     if (cont) sql += " AND (ns, name) > (?5, ?6)";
     sql += " GROUP BY ns, name) WHERE deleted = 0 ORDER BY ns, name";
-    auto st = db.prepare(sql);
-    if (!st) return tl::unexpected(st.error());
+    auto cached = db.cached(sql);
+    if (!cached) return tl::unexpected(cached.error());
+    Stmt* st = &**cached;
     st->bind(1, o.resource.group).bind(2, o.resource.resource).bind(3, out.resource_version);
     if (o.namespace_) st->bind(4, *o.namespace_);
     if (cont) st->bind(5, cont->ns).bind(6, cont->name);
     const bool filtered = !o.label_selector.empty() || !o.field_selector.empty();
     std::string last_ns, last_name;
+    std::int64_t count = 0;
     while (true) {
       auto r = st->step();
       if (!r) return tl::unexpected(r.error());
       if (!*r) break;
-      auto value = parse_value(st->column_text(3));
-      if (!value) return tl::unexpected(value.error());
-      if (filtered && !(o.label_selector.matches_object(*value) &&
-                        o.field_selector.matches_object(*value))) {
-        continue;
+      const std::string_view text = st->column_text(3);
+      std::optional<json> value;
+      if (filtered || !o.raw) {
+        auto parsed = parse_value(text);
+        if (!parsed) return tl::unexpected(parsed.error());
+        if (filtered && !(o.label_selector.matches_object(*parsed) &&
+                          o.field_selector.matches_object(*parsed))) {
+          continue;
+        }
+        value = std::move(*parsed);
       }
-      if (o.limit > 0 && static_cast<std::int64_t>(out.items.size()) == o.limit) {
+      if (o.limit > 0 && count == o.limit) {
         // One more match exists: this page ends at the previous item.
         out.continue_token = encode_continue({out.resource_version, last_ns, last_name});
         break;
       }
       last_ns = st->column_text(0);
       last_name = st->column_text(1);
-      out.items.push_back(std::move(*value));
+      if (o.raw) {
+        out.raw_items.emplace_back(text);
+      } else {
+        out.items.push_back(std::move(*value));
+      }
+      ++count;
     }
     return out;
   }
@@ -831,8 +895,17 @@ class StoreImpl {
   std::deque<std::unique_ptr<Pending>> queue_;
   bool stopping_ = false;
 
+  // Idle reader connections kept for reuse (each keeps its prepared statements). As many as the
+  // concurrent requests of a busy client set, so that a burst never pays for opening one.
+  static constexpr std::size_t kMaxIdleReaders = 64;
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Db>> readers_;
+
+  // The newest committed state of every namespace, kept by the writer thread (exact: updated
+  // after each commit, before its writes are acknowledged). Every namespaced create reads its
+  // namespace (admission); from SQLite that read cost more than the create's own write.
+  std::shared_mutex namespaces_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const json>> namespaces_;
 };
 
 }  // namespace detail
@@ -857,12 +930,14 @@ Result<nlohmann::json> Store::create(const ResourceRef& resource, const std::str
 }
 
 Result<nlohmann::json> Store::get(const ObjectKey& key) { return impl_->get(key); }
+std::shared_ptr<const nlohmann::json> Store::find_namespace(const std::string& name) {
+  return impl_->find_namespace(name);
+}
 
 Result<nlohmann::json> Store::update(const ObjectKey& key, nlohmann::json object,
                                      const WriteOptions& options) {
   return update_with(
-      key, [&object](const nlohmann::json&) -> Result<nlohmann::json> { return object; },
-      options);
+      key, [&object](const nlohmann::json&) -> Result<nlohmann::json> { return object; }, options);
 }
 
 Result<nlohmann::json> Store::update_with(const ObjectKey& key, Mutator mutate,
@@ -885,9 +960,7 @@ Result<std::unique_ptr<Watch>> Store::watch(const WatchOptions& options) {
 
 std::int64_t Store::current_resource_version() const { return impl_->current_rv(); }
 
-std::int64_t Store::oldest_watchable_resource_version() const {
-  return impl_->oldest_watchable();
-}
+std::int64_t Store::oldest_watchable_resource_version() const { return impl_->oldest_watchable(); }
 
 Result<void> Store::compact(std::int64_t rv) {
   auto* impl = impl_.get();

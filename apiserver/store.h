@@ -35,11 +35,10 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "apiserver/selector.h"
 #include "apiserver/status.h"
@@ -70,7 +69,7 @@ struct ObjectKey {
 
 // How metadata.generation is maintained.
 enum class GenerationPolicy {
-  kNone,            // never set (ConfigMap, Secret, ...)
+  kNone,  // never set (ConfigMap, Secret, ...)
   // With kSpec and kAllButMetadata, the write that first sets metadata.deletionTimestamp also
   // adds 1 (as kube-apiserver does when it marks an object for deletion).
   kSpec,            // 1 on create; +1 when anything but metadata and status changes
@@ -95,14 +94,18 @@ struct ListOptions {
   std::optional<std::string> namespace_;  // unset = all namespaces
   LabelSelector label_selector;
   FieldSelector field_selector;
-  std::int64_t limit = 0;     // 0 = no limit
-  std::string continue_token; // from a previous page
+  std::int64_t limit = 0;      // 0 = no limit
+  std::string continue_token;  // from a previous page
+  // Return each object as its stored JSON text (ListResult::raw_items) instead of a parsed
+  // tree: a list served as JSON is then copied, never parsed and printed again.
+  bool raw = false;
 };
 
 struct ListResult {
-  std::int64_t resource_version = 0;  // the snapshot every page of this list reads
-  std::vector<nlohmann::json> items;  // ordered by (namespace, name)
-  std::string continue_token;         // "" when this is the last page
+  std::int64_t resource_version = 0;   // the snapshot every page of this list reads
+  std::vector<nlohmann::json> items;   // ordered by (namespace, name); empty when raw
+  std::vector<std::string> raw_items;  // the same as compact JSON text, when ListOptions::raw
+  std::string continue_token;          // "" when this is the last page
 };
 
 enum class EventType { kAdded, kModified, kDeleted, kBookmark, kError };
@@ -168,9 +171,9 @@ class Watch {
 
 struct StoreOptions {
   std::filesystem::path data_dir;
-  std::size_t watch_history = 10'000;      // events kept in memory for watches
-  std::size_t watch_queue = 1'000;         // per-subscription queue bound
-  std::size_t max_batch = 512;             // writes per group commit
+  std::size_t watch_history = 10'000;  // events kept in memory for watches
+  std::size_t watch_queue = 1'000;     // per-subscription queue bound
+  std::size_t max_batch = 512;         // writes per group commit
   // How often the writer compacts to the RV current one interval earlier; 0 = only compact().
   std::chrono::seconds compaction_interval{300};
 };
@@ -192,6 +195,11 @@ class Store {
                                 nlohmann::json object, const WriteOptions& options = {});
 
   Result<nlohmann::json> get(const ObjectKey& key);
+
+  // The newest committed state of namespace `name`, shared rather than copied (admission reads
+  // it on every namespaced create); null when there is no such namespace. Never stale: it is
+  // updated after each commit, before the commit's writes are acknowledged.
+  std::shared_ptr<const nlohmann::json> find_namespace(const std::string& name);
 
   // Replaces the object. metadata.resourceVersion, when set, must be the current one
   // (Conflict); metadata.uid, when set, must match (Conflict). name, namespace, uid and

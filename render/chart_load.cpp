@@ -7,10 +7,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <system_error>
 
 #include "render/chart.h"
@@ -188,9 +188,12 @@ Result<std::string> read_small_file(const fs::path& p, std::string_view shown,
   }
   std::ifstream in(p, std::ios::binary);
   if (!in) return make_error("error reading " + std::string(shown));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string data = ss.str();
+  // Read in place (a stringstream copied every file twice); a file that grew
+  // since its size was taken is read to its end all the same.
+  std::string data(size, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(size));
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  data.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (data.size() > max_size) {
     return make_error("chart file " + go_quote(p.filename().string()) +
                       " is larger than the maximum file size " + std::to_string(max_size));

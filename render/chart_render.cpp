@@ -1,8 +1,6 @@
 // `helm template`: the engine run over a loaded chart (helm's pkg/engine) and
 // the output assembly (helm's releaseutil manifest splitting and sorting,
 // hooks, CRDs, `# Source:` headers), as helm v3.19.0 does it.
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -52,8 +50,8 @@ Value values_map(const Value& m) {
 // ------------------------------------------------------------ templates
 
 struct Renderable {
-  std::string text;
-  Value vals;  // the chart's render data (a map shared by its templates)
+  std::string_view text;  // into the loaded chart, which outlives the render
+  Value vals;             // the chart's render data (a map shared by its templates)
   std::string base_path;
 };
 
@@ -244,43 +242,21 @@ std::string json_kind(const Value& v) {
   return "number";
 }
 
-struct Head {
-  std::string kind;
-  bool hook = false;
-  bool hook_known = false;
-};
-
-// releaseutil.SimpleHead of one document; YAML errors fail like helm's.
-Result<Head> parse_head(const std::string& doc) {
-  auto parsed = yaml_decode(doc);
-  if (!parsed) return tl::unexpected(parsed.error());
-  Head head;
-  if (parsed->is_nothing()) return head;
-  if (!parsed->is_map()) {
-    return make_error("error unmarshaling JSON: json: cannot unmarshal " + json_kind(*parsed) +
-                      " into Go value of type releaseutil.SimpleHead");
-  }
-  if (const Value* k = parsed->find("kind")) head.kind = scalar_text(*k);
-  const Value* md = parsed->find("metadata");
-  if (md == nullptr || md->is_nothing()) return head;
-  if (!md->is_map()) {
-    return make_error("error unmarshaling JSON: json: cannot unmarshal " + json_kind(*md) +
-                      " into Go struct field SimpleHead.metadata of type struct { Name string "
-                      "\"json:\\\"name\\\"\"; Annotations map[string]string "
-                      "\"json:\\\"annotations\\\"\" }");
-  }
-  const Value* ann = md->find("annotations");
-  if (ann == nullptr || !ann->is_map() || ann->is_nil_container()) return head;
-  const Value* hook = ann->find("helm.sh/hook");
-  if (hook == nullptr) return head;
-  head.hook = true;
-  head.hook_known = true;
-  for (const std::string& e : split_all(scalar_text(*hook), ",")) {
+// A helm.sh/hook annotation naming only known events (helm drops the others).
+bool known_hook(const std::string& text) {
+  for (const std::string& e : split_all(text, ",")) {
     std::string event(trim_space(e));
     std::transform(event.begin(), event.end(), event.begin(), ::tolower);
-    if (!known_hook_event(event)) head.hook_known = false;
+    if (!known_hook_event(event)) return false;
   }
-  return head;
+  return true;
+}
+
+// releaseutil.SimpleHead of one document: scanned where the document allows
+// (the common case, much cheaper), else decoded in full.
+Result<detail::ManifestHead> parse_head(const std::string& doc) {
+  if (auto head = detail::scan_manifest_head(doc)) return *std::move(head);
+  return detail::decode_manifest_head(doc);
 }
 
 bool is_crd_file(std::string_view name) {
@@ -324,10 +300,10 @@ Result<std::string> assemble_output(const std::map<std::string, std::string>& fi
         return tl::unexpected(
             Error{"YAML parse error on " + name + ": " + head.error().message});
       }
-      Manifest m{name, std::move(doc), head->kind};
+      Manifest m{name, std::move(doc), std::move(head->kind)};
       if (!head->hook) {
         generic.push_back(std::move(m));
-      } else if (head->hook_known) {
+      } else if (known_hook(head->hook_text)) {
         hooks.push_back(std::move(m));
       }
     }
@@ -406,23 +382,58 @@ Value release_map(const ChartRenderOptions& o) {
 
 }  // namespace
 
+Result<detail::ManifestHead> detail::decode_manifest_head(const std::string& doc) {
+  auto parsed = yaml_decode(doc);
+  if (!parsed) return tl::unexpected(parsed.error());
+  ManifestHead head;
+  if (parsed->is_nothing()) return head;
+  if (!parsed->is_map()) {
+    return make_error("error unmarshaling JSON: json: cannot unmarshal " + json_kind(*parsed) +
+                      " into Go value of type releaseutil.SimpleHead");
+  }
+  if (const Value* k = parsed->find("kind")) head.kind = scalar_text(*k);
+  const Value* md = parsed->find("metadata");
+  if (md == nullptr || md->is_nothing()) return head;
+  if (!md->is_map()) {
+    return make_error("error unmarshaling JSON: json: cannot unmarshal " + json_kind(*md) +
+                      " into Go struct field SimpleHead.metadata of type struct { Name string "
+                      "\"json:\\\"name\\\"\"; Annotations map[string]string "
+                      "\"json:\\\"annotations\\\"\" }");
+  }
+  const Value* ann = md->find("annotations");
+  if (ann == nullptr || !ann->is_map() || ann->is_nil_container()) return head;
+  const Value* hook = ann->find("helm.sh/hook");
+  if (hook == nullptr) return head;
+  head.hook = true;
+  head.hook_text = scalar_text(*hook);
+  return head;
+}
+
 std::vector<std::string> split_manifests(std::string_view text) {
-  static const RE2 sep("(?:^|\\s*\n)---\\s*");
+  // The regexp's \s: ASCII whitespace without \v.
+  const auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+  };
   const std::string_view s = trim_space(text);
   std::vector<std::string> out;
   const auto keep = [&out](std::string_view doc) {
     if (!doc.empty()) out.emplace_back(trim_space(doc));
   };
+  // The regexp's leftmost matches, found by hand (RE2 cost as much as the
+  // rest of the output assembly): "---" at the start, else the first "\n---"
+  // with the whitespace before it; either with the whitespace after it.
   std::size_t begin = 0;
-  std::size_t pos = 0;
-  re2::StringPiece match;
-  while (pos <= s.size() && sep.Match(re2::StringPiece(s.data(), s.size()), pos, s.size(),
-                                      RE2::UNANCHORED, &match, 1)) {
-    const std::size_t mb = static_cast<std::size_t>(match.data() - s.data());
-    const std::size_t me = mb + match.size();
-    if (me != 0) keep(s.substr(begin, mb - begin));
+  for (;;) {
+    std::size_t mb = 0, me = 3;
+    if (begin != 0 || !s.starts_with("---")) {
+      mb = s.find("\n---", begin);
+      if (mb == std::string_view::npos) break;
+      me = mb + 4;
+      while (mb > begin && is_space(s[mb - 1])) --mb;
+    }
+    while (me < s.size() && is_space(s[me])) ++me;
+    keep(s.substr(begin, mb - begin));
     begin = me;
-    pos = me > mb ? me : me + 1;
   }
   keep(s.substr(begin));
   return out;

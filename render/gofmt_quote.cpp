@@ -217,6 +217,10 @@ bool go_unquote(std::string_view literal, std::string& out) {
   const std::string_view body = literal.substr(1, literal.size() - 2);
   if (quote == '`') {
     if (body.find('`') != std::string_view::npos) return false;
+    if (body.find('\r') == std::string_view::npos) {
+      out.assign(body);  // the common case, in one copy
+      return true;
+    }
     for (char c : body) {
       if (c != '\r') out.push_back(c);  // raw strings drop carriage returns
     }
@@ -225,6 +229,17 @@ bool go_unquote(std::string_view literal, std::string& out) {
   if (quote != '"' && quote != '\'') return false;
   std::size_t pos = 0;
   while (pos < body.size()) {
+    if (quote == '"') {
+      // A run of ASCII that stands for itself is copied at once (template
+      // strings are mostly that).
+      const std::size_t begin = pos;
+      while (pos < body.size() && static_cast<unsigned char>(body[pos]) < 0x80 &&
+             body[pos] != '\\' && body[pos] != '"' && body[pos] != '\n') {
+        ++pos;
+      }
+      out.append(body.substr(begin, pos - begin));
+      if (pos == body.size()) break;
+    }
     if (body[pos] == '\n') return false;
     if (!unquote_char(body, pos, quote, out)) return false;
     if (quote == '\'') break;  // a rune literal holds exactly one character

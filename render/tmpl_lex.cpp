@@ -105,10 +105,17 @@ class Lexer {
       width_ = 0;
       return kEof;
     }
-    int r = decode_rune(in_, pos_, width_);
-    pos_ += width_;
-    if (r == '\n') ++line_;
-    return r;
+    const auto c = static_cast<unsigned char>(in_[pos_]);
+    if (c >= 0x80) {
+      const int r = decode_rune(in_, pos_, width_);
+      pos_ += width_;
+      return r;
+    }
+    // ASCII inline: this is the lexer's innermost step.
+    width_ = 1;
+    ++pos_;
+    if (c == '\n') ++line_;
+    return c;
   }
   int peek() {
     int r = next();
@@ -403,26 +410,31 @@ class Lexer {
     return true;
   }
 
+  // Quoted strings are scanned byte by byte, not rune by rune: the bytes
+  // that matter are ASCII, which never occur inside a multi-byte rune.
   bool lex_quote() {
+    std::size_t p = pos_;
     for (;;) {
-      int r = next();
-      if (r == '\\') {
-        r = next();
-        if (r != kEof && r != '\n') continue;
+      while (p < in_.size() && in_[p] != '"' && in_[p] != '\\' && in_[p] != '\n') ++p;
+      if (p == in_.size() || in_[p] == '\n') return errorf("unterminated quoted string");
+      if (in_[p] == '"') break;
+      // A backslash escapes the next rune, unless that is a newline or EOF.
+      if (p + 1 == in_.size() || in_[p + 1] == '\n') {
+        return errorf("unterminated quoted string");
       }
-      if (r == kEof || r == '\n') return errorf("unterminated quoted string");
-      if (r == '"') break;
+      p += 2;
     }
+    pos_ = p + 1;
+    width_ = 1;
     emit(ItemType::String);
     return true;
   }
 
   bool lex_raw_quote() {
-    for (;;) {
-      int r = next();
-      if (r == kEof) return errorf("unterminated raw quoted string");
-      if (r == '`') break;
-    }
+    const std::size_t x = in_.find('`', pos_);
+    if (x == std::string_view::npos) return errorf("unterminated raw quoted string");
+    advance_to(x + 1);
+    width_ = 1;
     emit(ItemType::RawString);
     return true;
   }

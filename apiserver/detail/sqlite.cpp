@@ -89,7 +89,10 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
 }
 
 // close_v2: a statement still alive by mistake defers the close instead of leaking the handle.
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+  cache_.clear();  // finalizes the cached statements
+  sqlite3_close_v2(db_);
+}
 
 Result<void> Db::exec(const char* sql) {
   char* err = nullptr;
@@ -111,6 +114,25 @@ Result<Stmt> Db::prepare(std::string_view sql) {
     return tl::unexpected(sqlite_error(db_, "prepare"));
   }
   return Stmt(db_, stmt);
+}
+
+Result<CachedStmt> Db::cached(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it == cache_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &stmt, nullptr) != SQLITE_OK) {
+      return tl::unexpected(sqlite_error(db_, "prepare"));
+    }
+    it = cache_.emplace(std::string(sql), Stmt(db_, stmt)).first;
+  }
+  return CachedStmt(it->second);
+}
+
+Result<void> Db::run(std::string_view sql) {
+  auto st = cached(sql);
+  if (!st) return tl::unexpected(st.error());
+  return (*st)->run();
 }
 
 }  // namespace cairn::apiserver::detail

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,21 @@ Result<KubeVersion> parse_kube_version(std::string_view text);
 
 // The default APIVersions of helm template (57 group/versions).
 const std::vector<std::string>& default_api_versions();
+
+// releaseutil.SimpleHead of a rendered manifest, as output assembly reads it.
+struct ManifestHead {
+  std::string kind;
+  bool hook = false;      // it has a helm.sh/hook annotation
+  std::string hook_text;  // the annotation's value
+  bool operator==(const ManifestHead&) const = default;
+};
+// The head of a document in the plain block style charts emit, read without
+// decoding it (chart_head.cpp); std::nullopt for any other document, which
+// must then be decoded in full. A document it reads decodes without error.
+std::optional<ManifestHead> scan_manifest_head(std::string_view doc);
+// The head as helm reads it: the document decoded in full (YAML errors fail
+// like helm's).
+Result<ManifestHead> decode_manifest_head(const std::string& doc);
 
 // Template objects.
 // .Files (helm's engine.files): Get, GetBytes, Glob, Lines, AsConfig, AsSecrets.

@@ -1,16 +1,19 @@
 // Unit tests of chart loading, values, dependencies and output assembly.
 #include <archive.h>
 #include <archive_entry.h>
+#include <re2/re2.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "render/chart.h"
 #include "render/codec.h"
+#include "render/detail/chart_internal.h"
 #include "tests/render/test_util.h"
 
 namespace {
@@ -96,6 +99,55 @@ TEST_CASE("split_manifests splits on --- lines and drops empty documents") {
   CHECK(split_manifests("a: 1   \n---b: 2") == std::vector<std::string>{"a: 1", "b: 2"});
 }
 
+namespace {
+
+// helm's splitting as helm writes it, with the regexp.
+std::vector<std::string> split_manifests_by_regexp(std::string_view text) {
+  static const RE2 sep("(?:^|\\s*\n)---\\s*");
+  constexpr std::string_view ws = " \t\n\v\f\r";
+  const auto trim = [&](std::string_view d) {
+    const std::size_t b = d.find_first_not_of(ws);
+    return b == std::string_view::npos ? std::string_view()
+                                       : d.substr(b, d.find_last_not_of(ws) - b + 1);
+  };
+  const std::string_view s = trim(text);
+  std::vector<std::string> out;
+  std::size_t begin = 0, pos = 0;
+  re2::StringPiece match;
+  while (pos <= s.size() && sep.Match(re2::StringPiece(s.data(), s.size()), pos, s.size(),
+                                      RE2::UNANCHORED, &match, 1)) {
+    const std::size_t mb = static_cast<std::size_t>(match.data() - s.data());
+    const std::size_t me = mb + match.size();
+    if (me != 0 && mb > begin) out.emplace_back(trim(s.substr(begin, mb - begin)));
+    begin = me;
+    pos = me > mb ? me : me + 1;
+  }
+  if (begin < s.size()) out.emplace_back(trim(s.substr(begin)));
+  std::erase_if(out, [](const std::string& d) { return d.empty(); });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("split_manifests splits like helm's regexp on every short text") {
+  // Every text of up to 6 characters over the characters that matter.
+  constexpr std::string_view alphabet = "-\n \ta\v\r";
+  std::string text;
+  std::size_t texts = 0;
+  const auto all = [&](auto& self, std::size_t left) -> void {
+    ++texts;
+    REQUIRE(split_manifests(text) == split_manifests_by_regexp(text));
+    if (left == 0) return;
+    for (const char c : alphabet) {
+      text.push_back(c);
+      self(self, left - 1);
+      text.pop_back();
+    }
+  };
+  all(all, 6);
+  CHECK(texts > 100'000);
+}
+
 TEST_CASE("sort_manifests_by_kind uses helm's install order, unknown kinds last by name") {
   std::vector<Manifest> ms = {{"f1", "1", "Deployment"}, {"f2", "2", "Foo"},
                               {"f3", "3", "Service"},    {"f4", "4", "Bar"},
@@ -104,6 +156,122 @@ TEST_CASE("sort_manifests_by_kind uses helm's install order, unknown kinds last 
   std::vector<std::string> order;
   for (const auto& m : ms) order.push_back(m.content);
   CHECK(order == std::vector<std::string>{"5", "3", "6", "1", "4", "2"});
+}
+
+namespace {
+
+// The scanned head of `doc`, checked against the full decode: whatever the
+// scanner reads must decode without error to the same head.
+std::optional<detail::ManifestHead> scanned_head(const std::string& doc) {
+  auto scanned = detail::scan_manifest_head(doc);
+  if (scanned) {
+    auto decoded = detail::decode_manifest_head(doc);
+    INFO(doc);
+    REQUIRE(decoded);
+    CHECK(*scanned == *decoded);
+  }
+  return scanned;
+}
+
+}  // namespace
+
+TEST_CASE("manifest heads are scanned from plain block-style documents") {
+  const auto head = scanned_head(
+      "# Source: x\n"
+      "apiVersion: v1\n"
+      "kind: Job # a comment\n"
+      "metadata:\n"
+      "  name: \"n\"\n"
+      "  labels: {}\n"
+      "  annotations:\n"
+      "    'helm.sh/hook-weight': \"-5\"\n"
+      "    \"helm.sh/hook\": post-install,Pre-Upgrade\n"
+      "spec:\n"
+      "  script: |-\n"
+      "    a: b: c\n"
+      "\n"
+      "    - [\n"
+      "  items:\n"
+      "  - name: a\n"
+      "    args: [\"x\", 'y''s', z-1, \"a\\\\b\"]\n"
+      "    env:\n"
+      "    - -v\n"
+      "    -\n"
+      "      - nested\n"
+      "  - - inner\n"
+      "  empty:\n"
+      "  on: 0x1F\n");
+  REQUIRE(head);
+  CHECK(head->kind == "Job");
+  CHECK(head->hook);
+  CHECK(head->hook_text == "post-install,Pre-Upgrade");
+  for (const char* doc :
+       {"", "# only a comment", "kind: 'A''B'\nmetadata:\n",
+        "kind: Secret\nmetadata:\n  annotations: [a]\n", "a: \"x\n\ny #z\\\n  w\" # c\nb: 'p\nq'\n",
+        "kind: A\nmetadata: {}\nlist:\n- a\n- b: 1\n  c: |\n    x\n"}) {
+    CHECK(scanned_head(doc));
+  }
+}
+
+TEST_CASE("manifest heads outside the scanned subset are left to the decoder") {
+  for (const char* doc : {
+           "a: b: c",            // invalid: mapping value in a plain scalar
+           "a: - b",             // invalid: sequence entry in a value
+           "a:\n  b: 1\n c: 2",  // invalid: bad indentation
+           "a: 1\n  b",          // a multi-line plain scalar
+           "- a",                // not a map
+           "plain",              // not a map
+           "a:\tb",              // tab
+           "kind: K\r\n",        // CR
+           "a: caf\xc3\xa9",     // non-ASCII
+           "a: &x 1\nb: *x",     // anchors
+           "a: !!str 1",         // tags
+           "kind:\n",            // a null kind
+           "kind: 1",            // kind not a string
+           "kind: A\nkind: B",   // duplicate kind
+           "metadata: x",        // metadata not a map
+           "metadata:\n- a",     // metadata a list
+           "kind:\n- a",         // kind a list
+           "metadata:\n  annotations:\n    helm.sh/hook:\n    - a",  // hook a list
+           "a: .nan",                                                // not JSON
+           "a: [.inf]",                                              // not JSON
+           "~: 1",                                                   // a null key
+           "<<: {}",                                                 // a merge key
+           "a: \"\\/\"",                                             // an escape yaml.v2 refuses
+           "a: \"x",                                                 // an unclosed quoted scalar
+           "a: 'x\n--- y'",            // a document marker in a quoted scalar
+           "a: \"x\n y\" z",           // text after a quoted scalar
+           "kind: \"x\n y\"",          // a multi-line kind
+           "a: [x,\n  y]",             // a multi-line flow sequence
+           "a: [x, ]",                 // trailing comma
+           "a: {b: 1}",                // a flow mapping
+           "a: |2\n  x",               // an explicit indentation
+           "a: |\n\n      \n    x",    // a more-indented leading blank line
+           "a: 1\n---\nb: 2",          // a document marker
+           "%YAML 1.1\n---\na: 1",     // a directive
+           "a: 1 #c\n  #d\n    e: 2",  // indentation after a comment
+           // invalid: a key where the entries of an indented sequence are (found by fuzzing)
+           "subjects:\n  - kind: A\n    name: b\n  namespace: c",
+       }) {
+    INFO(doc);
+    CHECK_FALSE(detail::scan_manifest_head(doc));
+  }
+}
+
+TEST_CASE("manifest heads of the fixture charts' documents scan like they decode") {
+  const fs::path root = fs::path(CAIRN_SHARED_DIR) / "fixtures/charts/public";
+  std::size_t docs = 0, scanned = 0;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    const fs::path expected = entry.path() / "expected.yaml";
+    if (!fs::exists(expected)) continue;
+    for (const std::string& doc : split_manifests(testing::read_file(expected))) {
+      ++docs;
+      if (scanned_head(doc)) ++scanned;
+    }
+  }
+  REQUIRE(docs > 50);
+  // The scanner is there for the common case: nearly every document.
+  CHECK(scanned * 10 >= docs * 9);
 }
 
 // ------------------------------------------------------------ .helmignore
