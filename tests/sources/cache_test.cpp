@@ -29,12 +29,17 @@ namespace {
 
 const fs::path kExample = fs::path(CAIRN_SOURCE_DIR) / "examples/cluster-stacks/docker-demo-1-32";
 
-// Packs `chart_dir` as a Helm chart archive whose top directory is `top`.
+// Packs `chart_dir` as a Helm chart archive whose top directory is `top`. The archive's bytes
+// depend on the files' contents only (no times, owners or order of the copy), so that equal
+// charts packed a second apart are equal assets.
 void pack_chart(const fs::path& chart_dir, const std::string& top, const fs::path& out) {
   TempDir stage("cairn-pack");
   fs::copy(chart_dir, stage / top, fs::copy_options::recursive);
   std::string log;
-  REQUIRE(run_command({"tar", "-czf", out.string(), "-C", stage.path().string(), top}, &log) == 0);
+  REQUIRE(run_command({"tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0",
+                       "--numeric-owner", "-I", "gzip -n", "-cf", out.string(), "-C",
+                       stage.path().string(), top},
+                      &log) == 0);
 }
 
 // The example stack packaged as releases docker-demo-1-32-v<version>: the files a feed serves.
