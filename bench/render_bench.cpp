@@ -4,21 +4,22 @@
 // sees). Prints charts/s, peak RSS and the ratios. Figures are recorded in
 // docs/benchmarks.md.
 //
-//   build/bench/render_bench [--rounds N] [--shared DIR] [--cairn BIN] [--gotpl-ref BIN]
+//   build/bench/render_bench [--rounds N] [--blocks B] [--shared DIR] [--cairn BIN]
+//                            [--gotpl-ref BIN]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "render/chart.h"
 
@@ -46,8 +47,8 @@ std::vector<Fixture> load_fixtures(const fs::path& root) {
     f.opts.namespace_name = j.at("namespace");
     f.opts.kube_version = j.at("kubeVersion");
     f.opts.include_crds = j.value("includeCRDs", false);
-    f.argv = {f.opts.chart, "--name", f.opts.release_name, "--namespace", f.opts.namespace_name,
-              "--kube-version", f.opts.kube_version};
+    f.argv = {f.opts.chart,          "--name",         f.opts.release_name, "--namespace",
+              f.opts.namespace_name, "--kube-version", f.opts.kube_version};
     for (const auto& v : j.at("valuesFiles")) {
       f.opts.values_files.push_back((entry.path() / v.get<std::string>()).string());
       f.argv.push_back("-f");
@@ -104,70 +105,112 @@ Figures bench_processes(const std::string& bin, const std::string& first_arg,
   return Figures{renders / seconds_since(t0)};
 }
 
+// Seconds cairn takes to load and render every fixture `rounds` times in this process.
+double cairn_block(const std::vector<Fixture>& fixtures, int rounds, std::size_t& bytes) {
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int r = 0; r < rounds; ++r) {
+    for (const auto& f : fixtures) {
+      auto out = cairn::render::render_chart(f.opts);
+      if (!out) {
+        std::cerr << f.name << ": " << out.error().message << "\n";
+        std::exit(1);
+      }
+      bytes += out->size();
+    }
+  }
+  return seconds_since(t0);
+}
+
+// Seconds the Go reference spends in its own loop (its bench-chart command, added by
+// hack/build-gotpl-ref.sh) for the same work: process start-up is not counted.
+double ref_block(const std::string& ref_bin, const std::vector<Fixture>& fixtures, int rounds) {
+  double seconds = 0;
+  for (const auto& f : fixtures) {
+    std::string cmd = "'" + ref_bin + "' bench-chart " + std::to_string(rounds);
+    for (const auto& a : f.argv) cmd += " '" + a + "'";
+    std::fflush(stdout);
+    FILE* pipe = popen(cmd.c_str(), "r");
+    double s = -1;
+    if (!pipe || std::fscanf(pipe, "%lf", &s) != 1 || pclose(pipe) != 0 || s < 0) {
+      std::cerr << "gotpl-ref bench-chart failed on " << f.name << "\n";
+      std::exit(1);
+    }
+    seconds += s;
+  }
+  return seconds;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int rounds = 20;
+  int blocks = 4;
   std::string shared = CAIRN_SHARED_DIR;
   std::string cairn_bin = std::string(CAIRN_BINARY_DIR) + "/cairn";
   std::string ref_bin = std::string(CAIRN_BINARY_DIR) + "/tools/gotpl-ref";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--rounds") rounds = std::atoi(argv[i + 1]);
-    else if (flag == "--shared") shared = argv[i + 1];
-    else if (flag == "--cairn") cairn_bin = argv[i + 1];
-    else if (flag == "--gotpl-ref") ref_bin = argv[i + 1];
-    else { std::cerr << "unknown flag " << flag << "\n"; return 2; }
+    if (flag == "--rounds")
+      rounds = std::atoi(argv[i + 1]);
+    else if (flag == "--blocks")
+      blocks = std::atoi(argv[i + 1]);
+    else if (flag == "--shared")
+      shared = argv[i + 1];
+    else if (flag == "--cairn")
+      cairn_bin = argv[i + 1];
+    else if (flag == "--gotpl-ref")
+      ref_bin = argv[i + 1];
+    else {
+      std::cerr << "unknown flag " << flag << "\n";
+      return 2;
+    }
+  }
+  if (rounds < 1 || blocks < 1 || rounds % blocks != 0) {
+    std::cerr << "--rounds must be a positive multiple of --blocks\n";
+    return 2;
   }
   const auto fixtures = load_fixtures(fs::path(shared) / "fixtures/charts/public");
   if (fixtures.empty()) {
     std::cerr << "no fixture charts under " << shared << "\n";
     return 1;
   }
-  std::cout << "charts: " << fixtures.size() << ", rounds: " << rounds << "\n";
+  const bool with_ref = fs::exists(ref_bin);
+  std::cout << "charts: " << fixtures.size() << ", rounds: " << rounds << " in " << blocks
+            << " blocks\n";
 
-  // In process: the cost of loading + rendering a chart, nothing else.
-  const auto t0 = std::chrono::steady_clock::now();
+  // In process: the cost of loading + rendering a chart, nothing else. The two renderers take
+  // turns block by block, so that a machine whose speed drifts during the run (shared cores)
+  // slows both alike; every block's ratio is printed next to the total.
+  const int per_block = rounds / blocks;
   std::size_t bytes = 0;
-  for (int r = 0; r < rounds; ++r) {
-    for (const auto& f : fixtures) {
-      auto out = cairn::render::render_chart(f.opts);
-      if (!out) {
-        std::cerr << f.name << ": " << out.error().message << "\n";
-        return 1;
-      }
-      bytes += out->size();
+  double cairn_seconds = 0, ref_seconds = 0;
+  std::vector<double> block_ratios;
+  for (int b = 0; b < blocks; ++b) {
+    const double c = cairn_block(fixtures, per_block, bytes);
+    cairn_seconds += c;
+    if (with_ref) {
+      const double g = ref_block(ref_bin, fixtures, per_block);
+      ref_seconds += g;
+      block_ratios.push_back(g / c);
     }
   }
-  const double in_process = rounds * fixtures.size() / seconds_since(t0);
+  const double in_process = rounds * fixtures.size() / cairn_seconds;
   rusage self{};
   getrusage(RUSAGE_SELF, &self);
   std::printf("cairn in-process:      %8.1f charts/s  peak RSS %6.1f MiB  (%zu bytes out)\n",
               in_process, self.ru_maxrss / 1024.0, bytes);
-
-  // The Go reference, in process too (its bench-chart loop, added by
-  // hack/build-gotpl-ref.sh): the same charts, the same rounds.
-  double ref_in_process = 0;
-  if (fs::exists(ref_bin)) {
-    double seconds = 0;
-    for (const auto& f : fixtures) {
-      std::string cmd = "'" + ref_bin + "' bench-chart " + std::to_string(rounds);
-      for (const auto& a : f.argv) cmd += " '" + a + "'";
-      std::fflush(stdout);
-      FILE* pipe = popen(cmd.c_str(), "r");
-      double s = -1;
-      if (!pipe || std::fscanf(pipe, "%lf", &s) != 1 || pclose(pipe) != 0 || s < 0) {
-        std::cerr << "gotpl-ref bench-chart failed on " << f.name << "\n";
-        return 1;
-      }
-      seconds += s;
-    }
-    ref_in_process = rounds * fixtures.size() / seconds;
+  if (with_ref) {
+    const double ref_in_process = rounds * fixtures.size() / ref_seconds;
     rusage children{};
     getrusage(RUSAGE_CHILDREN, &children);  // only gotpl-ref children so far
     std::printf("gotpl-ref in-process:  %8.1f charts/s  peak RSS %6.1f MiB\n", ref_in_process,
                 children.ru_maxrss / 1024.0);
-    std::printf("ratio cairn/gotpl-ref in-process:          %.1fx\n", in_process / ref_in_process);
+    std::sort(block_ratios.begin(), block_ratios.end());
+    std::printf(
+        "ratio cairn/gotpl-ref in-process:          %.1fx  (blocks: min %.1fx, median "
+        "%.1fx, max %.1fx)\n",
+        in_process / ref_in_process, block_ratios.front(), block_ratios[block_ratios.size() / 2],
+        block_ratios.back());
   } else {
     std::printf("gotpl-ref not built (%s): run hack/build-gotpl-ref.sh for the comparison\n",
                 ref_bin.c_str());

@@ -2,6 +2,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <re2/re2.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -341,6 +343,36 @@ TEST_CASE("a chart directory follows symbolic links but refuses loops and huge f
   REQUIRE_FALSE(too_big);
   CHECK(too_big.error().message ==
         "chart file \"big.bin\" is larger than the maximum file size 5242880");
+}
+
+TEST_CASE("a chart directory refuses FIFOs without blocking and names dangling links") {
+  const auto dir = make_chart_dir("fifo", {{"Chart.yaml", kChartYaml}, {"files/a.txt", "a"}});
+  REQUIRE(::mkfifo((dir / "files/pipe").c_str(), 0600) == 0);
+  auto fifo = load_chart(dir.string());  // opening the FIFO for reading would wait for a writer
+  REQUIRE_FALSE(fifo);
+  CHECK(fifo.error().message == "cannot load irregular file " + (dir / "files/pipe").string() +
+                                    " as it has file mode type bits set");
+  // An ignored FIFO is skipped like any ignored file.
+  cairn::testing::write_file(dir / ".helmignore", "pipe\n");
+  auto ignored = load_chart(dir.string());
+  REQUIRE(ignored);
+  CHECK(ignored->files.size() == 2);  // .helmignore and files/a.txt
+
+  fs::remove(dir / "files/pipe");
+  fs::create_symlink(dir / "files/missing.txt", dir / "files/dangling");
+  auto dangling = load_chart(dir.string());
+  REQUIRE_FALSE(dangling);
+  CHECK(dangling.error().message == "error evaluating symlink " +
+                                        (dir / "files/dangling").string() +
+                                        ": No such file or directory");
+  // A file the loader may not read is an error that names it, not an empty file.
+  fs::remove(dir / "files/dangling");
+  if (::geteuid() != 0) {  // root reads it anyway
+    fs::permissions(dir / "files/a.txt", fs::perms::none);
+    auto unreadable = load_chart(dir.string());
+    REQUIRE_FALSE(unreadable);
+    CHECK(unreadable.error().message == "error reading files/a.txt: Permission denied");
+  }
 }
 
 // ------------------------------------------------------------ loading errors
