@@ -243,7 +243,6 @@ class StoreImpl {
     compact_rv_ = *compact;
     committed_rv_ = rv_;
 
-    if (auto r = prepare_writer(); !r) return r;
     if (auto r = rebuild_history(); !r) return r;
     if (auto r = load_namespaces(); !r) return r;
     pending_compact_rv_ = rv_;
@@ -261,9 +260,6 @@ class StoreImpl {
     queue_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
     hub_->close_all(Status{StatusCode::kUnavailable, "the store is shutting down"});
-    insert_ = {};
-    latest_ = {};
-    set_rv_ = {};
     writer_db_.reset();
     std::lock_guard lock(readers_mu_);
     readers_.clear();
@@ -561,57 +557,35 @@ class StoreImpl {
     return (*st)->column_int(0);
   }
 
-  Result<void> prepare_writer() {
-    auto ins = writer_db_->prepare(
-        "INSERT INTO kv (rv, grp, res, ns, name, created, deleted, prev_rv, value) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    if (!ins) return tl::unexpected(ins.error());
-    insert_ = std::move(*ins);
-    auto lat = writer_db_->prepare(kLatestSql);
-    if (!lat) return tl::unexpected(lat.error());
-    latest_ = std::move(*lat);
-    auto meta = writer_db_->prepare("UPDATE meta SET v = ?1 WHERE k = 'rv'");
-    if (!meta) return tl::unexpected(meta.error());
-    set_rv_ = std::move(*meta);
-    return {};
-  }
-
-  static constexpr std::string_view kLatestSql =
-      "SELECT rv, deleted, value FROM kv WHERE grp = ?1 AND res = ?2 AND ns = ?3 AND name = ?4 "
-      "ORDER BY rv DESC LIMIT 1";
-
-  static Result<std::optional<Row>> latest_with(Stmt& st, const ObjectKey& key) {
-    st.bind(1, key.group).bind(2, key.resource).bind(3, key.namespace_).bind(4, key.name);
-    auto r = st.step();
-    if (!r) return tl::unexpected(r.error());
-    std::optional<Row> out;
-    if (*r) {
-      auto value = parse_value(st.column_text(2));
-      if (!value) {
-        st.reset();
-        return tl::unexpected(value.error());
-      }
-      out = Row{st.column_int(0), st.column_int(1) != 0, std::move(*value)};
-    }
-    st.reset();
-    return out;
-  }
-
-  Result<std::optional<Row>> latest(const ObjectKey& key) { return latest_with(latest_, key); }
-
+  // The newest row of `key` (a tombstone included) on `db`; the lease resets the statement.
   static Result<std::optional<Row>> latest_on(Db& db, const ObjectKey& key) {
-    auto st = db.cached(kLatestSql);
+    auto st = db.cached(
+        "SELECT rv, deleted, value FROM kv WHERE grp = ?1 AND res = ?2 AND ns = ?3 AND name = ?4 "
+        "ORDER BY rv DESC LIMIT 1");
     if (!st) return tl::unexpected(st.error());
-    return latest_with(**st, key);
+    (*st)->bind(1, key.group).bind(2, key.resource).bind(3, key.namespace_).bind(4, key.name);
+    auto r = (*st)->step();
+    if (!r) return tl::unexpected(r.error());
+    if (!*r) return std::optional<Row>();
+    auto value = parse_value((*st)->column_text(2));
+    if (!value) return tl::unexpected(value.error());
+    return std::optional<Row>(
+        Row{(*st)->column_int(0), (*st)->column_int(1) != 0, std::move(*value)});
   }
+
+  Result<std::optional<Row>> latest(const ObjectKey& key) { return latest_on(*writer_db_, key); }
 
   Result<void> insert(const ObjectKey& key, std::int64_t rv, bool created, bool deleted,
                       std::int64_t prev_rv, const json& value) {
     const std::string text = value.dump();
-    insert_.bind(1, rv).bind(2, key.group).bind(3, key.resource).bind(4, key.namespace_);
-    insert_.bind(5, key.name).bind(6, std::int64_t{created}).bind(7, std::int64_t{deleted});
-    insert_.bind(8, prev_rv).bind(9, text);
-    return insert_.run();
+    auto st = writer_db_->cached(
+        "INSERT INTO kv (rv, grp, res, ns, name, created, deleted, prev_rv, value) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (!st) return tl::unexpected(st.error());
+    (*st)->bind(1, rv).bind(2, key.group).bind(3, key.resource).bind(4, key.namespace_);
+    (*st)->bind(5, key.name).bind(6, std::int64_t{created}).bind(7, std::int64_t{deleted});
+    (*st)->bind(8, prev_rv).bind(9, text);
+    return (*st)->run();
   }
 
   std::string new_uid() {
@@ -741,7 +715,9 @@ class StoreImpl {
       results.push_back(std::move(r));
     }
     if (rv_ != rv_before) {
-      if (auto r = set_rv_.bind(1, rv_).run(); !r) return fail_all(r.error());
+      auto set_rv = writer_db_->cached("UPDATE meta SET v = ?1 WHERE k = 'rv'");
+      if (!set_rv) return fail_all(set_rv.error());
+      if (auto r = (*set_rv)->bind(1, rv_).run(); !r) return fail_all(r.error());
     }
     if (auto r = writer_db_->run("COMMIT"); !r) return fail_all(r.error());
     // Durable now: make it visible to watchers, then acknowledge.
@@ -878,7 +854,6 @@ class StoreImpl {
 
   // Writer thread state (only the writer touches these after open()).
   std::unique_ptr<Db> writer_db_;
-  Stmt insert_, latest_, set_rv_;
   std::mt19937_64 rng_;
   std::int64_t rv_ = 0;
   std::int64_t compact_rv_ = 0;

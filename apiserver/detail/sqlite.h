@@ -8,7 +8,9 @@
 // costs more than running the small statements of the store.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -85,8 +87,15 @@ class Db {
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+  // Looked up by the SQL text without copying it into a key.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const {
+      return std::hash<std::string_view>{}(sql);
+    }
+  };
   // Finalized by ~Db before the connection is closed.
-  std::unordered_map<std::string, Stmt> cache_;
+  std::unordered_map<std::string, Stmt, SqlHash, std::equal_to<>> cache_;
 };
 
 Status sqlite_error(sqlite3* db, std::string_view what);
