@@ -38,13 +38,19 @@ std::string warning_header(std::string_view text) {
 
 }  // namespace
 
-HttpResponse json_response(int code, const json& body, const std::vector<std::string>& warnings) {
+HttpResponse json_text_response(int code, std::string body,
+                                const std::vector<std::string>& warnings) {
   HttpResponse r;
   r.status = code;
   r.headers.emplace_back("Content-Type", "application/json");
   for (const std::string& w : warnings) r.headers.emplace_back("Warning", warning_header(w));
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = std::move(body);
   return r;
+}
+
+HttpResponse json_response(int code, const json& body, const std::vector<std::string>& warnings) {
+  return json_text_response(code, body.dump(-1, ' ', false, json::error_handler_t::replace),
+                            warnings);
 }
 
 HttpResponse status_response(const Status& status, const std::vector<std::string>& warnings) {

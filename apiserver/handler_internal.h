@@ -102,6 +102,9 @@ Status with_details(Status status, const ResourceInfo& info, const std::string& 
 
 HttpResponse json_response(int code, const nlohmann::json& body,
                            const std::vector<std::string>& warnings = {});
+// The same for a body that is JSON text already.
+HttpResponse json_text_response(int code, std::string body,
+                                const std::vector<std::string>& warnings = {});
 HttpResponse status_response(const Status& status, const std::vector<std::string>& warnings = {});
 // A 404 "the server could not find the requested resource".
 HttpResponse not_found_response();

@@ -159,9 +159,7 @@ HttpResponse raw_list_response(const ResourceInfo& res, const json& meta,
                                const std::vector<std::string>& warnings) {
   std::size_t size = 128;
   for (const std::string& item : items) size += item.size() + 1;
-  HttpResponse r = json_response(200, json::object(), warnings);
-  std::string& body = r.body;
-  body.clear();
+  std::string body;
   body.reserve(size);
   body += "{\"apiVersion\":";
   body += json(res.api_version()).dump();
@@ -175,7 +173,7 @@ HttpResponse raw_list_response(const ResourceInfo& res, const json& meta,
   body += ",\"metadata\":";
   body += meta.dump();
   body += '}';
-  return r;
+  return json_text_response(200, std::move(body), warnings);
 }
 
 }  // namespace

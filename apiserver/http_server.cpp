@@ -425,19 +425,20 @@ class HttpServerImpl final : public HttpServer {
     try {
       return handler_(request);
     } catch (const std::exception& e) {
-      HttpResponse r;
-      r.status = 500;
-      r.headers.emplace_back("Content-Type", "application/json");
-      r.body =
-          status_body(StatusCode::kInternal, std::string("Internal error occurred: ") + e.what());
-      return r;
+      return status_response(500, StatusCode::kInternal,
+                             std::string("Internal error occurred: ") + e.what());
     } catch (...) {
-      HttpResponse r;
-      r.status = 500;
-      r.headers.emplace_back("Content-Type", "application/json");
-      r.body = status_body(StatusCode::kInternal, "Internal error occurred: unknown error");
-      return r;
+      return status_response(500, StatusCode::kInternal, "Internal error occurred: unknown error");
     }
+  }
+
+  // A Status object answered by the server itself (the handler never saw the request).
+  static HttpResponse status_response(int status, StatusCode code, std::string message) {
+    HttpResponse r;
+    r.status = status;
+    r.headers.emplace_back("Content-Type", "application/json");
+    r.body = status_body(code, std::move(message));
+    return r;
   }
 
   template <class Fields>
@@ -454,11 +455,8 @@ class HttpServerImpl final : public HttpServer {
   template <class Stream>
   bool write_error(Connection& conn, Stream& stream, int status, StatusCode code,
                    std::string message) {
-    HttpResponse r;
-    r.status = status;
-    r.headers.emplace_back("Content-Type", "application/json");
-    r.body = status_body(code, std::move(message));
-    return write_response(conn, stream, r, 11, false, false);
+    return write_response(conn, stream, status_response(status, code, std::move(message)), 11,
+                          false, false);
   }
 
   template <class Stream>
