@@ -105,36 +105,45 @@ Figures bench_processes(const std::string& bin, const std::string& first_arg,
   return Figures{renders / seconds_since(t0)};
 }
 
-// Seconds cairn takes to load and render every fixture `rounds` times in this process.
-double cairn_block(const std::vector<Fixture>& fixtures, int rounds, std::size_t& bytes) {
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int r = 0; r < rounds; ++r) {
-    for (const auto& f : fixtures) {
-      auto out = cairn::render::render_chart(f.opts);
+// Seconds cairn takes to load and render every fixture `rounds` times in this process, one
+// fixture after the other as gotpl-ref's loop does; each fixture's seconds are added to
+// `per_chart`.
+double cairn_block(const std::vector<Fixture>& fixtures, int rounds, std::size_t& bytes,
+                   std::vector<double>& per_chart) {
+  double seconds = 0;
+  for (std::size_t i = 0; i < fixtures.size(); ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int r = 0; r < rounds; ++r) {
+      auto out = cairn::render::render_chart(fixtures[i].opts);
       if (!out) {
-        std::cerr << f.name << ": " << out.error().message << "\n";
+        std::cerr << fixtures[i].name << ": " << out.error().message << "\n";
         std::exit(1);
       }
       bytes += out->size();
     }
+    const double s = seconds_since(t0);
+    per_chart[i] += s;
+    seconds += s;
   }
-  return seconds_since(t0);
+  return seconds;
 }
 
 // Seconds the Go reference spends in its own loop (its bench-chart command, added by
 // hack/build-gotpl-ref.sh) for the same work: process start-up is not counted.
-double ref_block(const std::string& ref_bin, const std::vector<Fixture>& fixtures, int rounds) {
+double ref_block(const std::string& ref_bin, const std::vector<Fixture>& fixtures, int rounds,
+                 std::vector<double>& per_chart) {
   double seconds = 0;
-  for (const auto& f : fixtures) {
+  for (std::size_t i = 0; i < fixtures.size(); ++i) {
     std::string cmd = "'" + ref_bin + "' bench-chart " + std::to_string(rounds);
-    for (const auto& a : f.argv) cmd += " '" + a + "'";
+    for (const auto& a : fixtures[i].argv) cmd += " '" + a + "'";
     std::fflush(stdout);
     FILE* pipe = popen(cmd.c_str(), "r");
     double s = -1;
     if (!pipe || std::fscanf(pipe, "%lf", &s) != 1 || pclose(pipe) != 0 || s < 0) {
-      std::cerr << "gotpl-ref bench-chart failed on " << f.name << "\n";
+      std::cerr << "gotpl-ref bench-chart failed on " << fixtures[i].name << "\n";
       std::exit(1);
     }
+    per_chart[i] += s;
     seconds += s;
   }
   return seconds;
@@ -185,11 +194,12 @@ int main(int argc, char** argv) {
   std::size_t bytes = 0;
   double cairn_seconds = 0, ref_seconds = 0;
   std::vector<double> block_ratios;
+  std::vector<double> cairn_chart(fixtures.size()), ref_chart(fixtures.size());
   for (int b = 0; b < blocks; ++b) {
-    const double c = cairn_block(fixtures, per_block, bytes);
+    const double c = cairn_block(fixtures, per_block, bytes, cairn_chart);
     cairn_seconds += c;
     if (with_ref) {
-      const double g = ref_block(ref_bin, fixtures, per_block);
+      const double g = ref_block(ref_bin, fixtures, per_block, ref_chart);
       ref_seconds += g;
       block_ratios.push_back(g / c);
     }
@@ -211,6 +221,11 @@ int main(int argc, char** argv) {
         "%.1fx, max %.1fx)\n",
         in_process / ref_in_process, block_ratios.front(), block_ratios[block_ratios.size() / 2],
         block_ratios.back());
+    for (std::size_t i = 0; i < fixtures.size(); ++i) {
+      std::printf("  %-30s cairn %7.2f ms  gotpl-ref %7.2f ms  %5.1fx\n", fixtures[i].name.c_str(),
+                  1e3 * cairn_chart[i] / rounds, 1e3 * ref_chart[i] / rounds,
+                  ref_chart[i] / cairn_chart[i]);
+    }
   } else {
     std::printf("gotpl-ref not built (%s): run hack/build-gotpl-ref.sh for the comparison\n",
                 ref_bin.c_str());
