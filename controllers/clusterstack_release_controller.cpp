@@ -285,8 +285,13 @@ kube::ReconcileOutcome ClusterStackReleaseController::reconcile(kube::ReconcileC
     return finish(kube::ReconcileResult::done());
   }
   {
+    // A failed attempt's record is done with. A running download is not, even though the cache
+    // already holds its result: its waiters are re-queued when run_download ends, which erases
+    // the record then (erasing it here lost them, and they waited for the next resync).
     std::lock_guard<std::mutex> lock(mu_);
-    downloads_.erase(id);
+    if (auto it = downloads_.find(id); it != downloads_.end() && !it->second.running) {
+      downloads_.erase(it);
+    }
   }
   put_condition(object, kClusterStackReleaseDownloaded, true, "", "", "", now);
   const sources::ReleaseLayout& layout = release->layout;
