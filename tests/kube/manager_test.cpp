@@ -90,8 +90,8 @@ TEST_CASE("a controller reconciles its primary kind, owned children and mapped o
   testing::create_test_namespace(*client, ns);
   REQUIRE(client->create(config_map(ns, "before-start")));
 
+  Recorder recorder;  // before the manager: its workers use it until the manager is destroyed
   TestManager tm(ns);
-  Recorder recorder;
   auto controller =
       ControllerBuilder(*tm.manager, "configmaps")
           .for_kind(kConfigMap)
@@ -156,11 +156,11 @@ TEST_CASE("reconcile errors back off and requeue_after comes back", "[manager]")
   const std::string ns = "mgr-results";
   testing::create_test_namespace(*client, ns);
 
-  TestManager tm(ns);
   std::mutex mu;
   std::vector<std::chrono::steady_clock::time_point> failing_calls;
   std::vector<std::chrono::steady_clock::time_point> requeue_calls;
   int thrown = 0;
+  TestManager tm(ns);  // last: destroyed (workers joined) before what they use
   auto controller = ControllerBuilder(*tm.manager, "results")
                         .for_kind(kConfigMap)
                         .rate_limits(QueueRateLimits{20ms, 1s, 0, 1})
@@ -217,10 +217,10 @@ TEST_CASE("a key is reconciled by one worker at a time", "[manager]") {
   testing::create_test_namespace(*client, ns);
   for (int i = 0; i < 4; ++i) REQUIRE(client->create(config_map(ns, "cm" + std::to_string(i))));
 
-  TestManager tm(ns);
   std::mutex mu;
   std::set<std::string> running;
   std::atomic<int> overlaps{0}, parallel_max{0}, calls{0};
+  TestManager tm(ns);  // last: destroyed (workers joined) before what they use
   auto controller = ControllerBuilder(*tm.manager, "exclusive")
                         .for_kind(kConfigMap)
                         .concurrency(4)
@@ -261,8 +261,8 @@ TEST_CASE("--watch-label-selector shards the primary kind", "[manager]") {
   auto client = testing::test_client();
   const std::string ns = "mgr-shard";
   testing::create_test_namespace(*client, ns);
+  Recorder seen;  // before the manager: its workers use it until the manager is destroyed
   TestManager shard_a(ns, "shard=a");
-  Recorder seen;
   REQUIRE(ControllerBuilder(*shard_a.manager, "sharded")
               .for_kind(kConfigMap)
               .complete([&seen](ReconcileContext& ctx) -> ReconcileOutcome {
@@ -291,8 +291,8 @@ TEST_CASE("shutdown lets in-flight reconciles finish and stops taking work", "[m
   const std::string ns = "mgr-shutdown";
   testing::create_test_namespace(*client, ns);
   REQUIRE(client->create(config_map(ns, "slow")));
-  TestManager tm(ns);
   std::atomic<bool> started{false}, finished{false}, saw_shutdown{false};
+  TestManager tm(ns);  // last: destroyed (workers joined) before what they use
   REQUIRE(ControllerBuilder(*tm.manager, "slow")
               .for_kind(kConfigMap)
               .complete([&](ReconcileContext& ctx) -> ReconcileOutcome {
@@ -322,9 +322,9 @@ TEST_CASE("a change is reconciled before the pending keys of a resync wave", "[m
   for (int i = 0; i < kObjects; ++i) {
     REQUIRE(client->create(config_map(ns, "cm-" + std::to_string(i))));
   }
-  TestManager tm(ns, "", 1s);
   Recorder recorder;
   std::atomic<bool> hold{false}, holding{false};
+  TestManager tm(ns, "", 1s);  // last: destroyed (workers joined) before what they use
   auto controller = ControllerBuilder(*tm.manager, "lanes")
                         .for_kind(kConfigMap)
                         .complete([&](ReconcileContext& ctx) -> ReconcileOutcome {
