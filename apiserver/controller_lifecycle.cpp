@@ -280,13 +280,14 @@ Result<DeleteOutcome> delete_object(Store& store, const ResourceInfo& info, cons
 
 Result<std::optional<json>> finish_deletion_if_ready(Store& store, const ObjectKey& key,
                                                      const json& written) {
-  json cur = written;
+  json latest_state;  // after a conflict: the object read again
+  const json* cur = &written;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    if (!deleting(cur) || !finalizers_of(cur).empty()) return std::optional<json>();
-    if (is_namespace(key) && !spec_finalizers_empty(cur)) return std::optional<json>();
+    if (!deleting(*cur) || !finalizers_of(*cur).empty()) return std::optional<json>();
+    if (is_namespace(key) && !spec_finalizers_empty(*cur)) return std::optional<json>();
     DeletePreconditions pre;
-    pre.uid = meta_string(cur, "uid");
-    pre.resource_version = meta_string(cur, "resourceVersion");
+    pre.uid = meta_string(*cur, "uid");
+    pre.resource_version = meta_string(*cur, "resourceVersion");
     auto removed = store.remove(key, pre);
     if (removed) return std::optional<json>(std::move(*removed));
     if (removed.error().code == StatusCode::kNotFound) return std::optional<json>();
@@ -298,7 +299,8 @@ Result<std::optional<json>> finish_deletion_if_ready(Store& store, const ObjectK
     }
     // A different object of the same name is not ours to remove.
     if (meta_string(*latest, "uid") != pre.uid) return std::optional<json>();
-    cur = std::move(*latest);
+    latest_state = std::move(*latest);
+    cur = &latest_state;
   }
   return std::optional<json>();
 }

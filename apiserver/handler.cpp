@@ -67,15 +67,6 @@ ObjectKey object_key(const RequestContext& ctx) {
                    ctx.resource->namespaced ? ctx.info.namespace_ : "", ctx.info.name};
 }
 
-std::string now_rfc3339() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string user_agent_manager(std::string_view user_agent) {
   // kube: the user agent up to the first '/', at most 128 bytes.
   std::string_view name = user_agent.substr(0, user_agent.find('/'));

@@ -65,7 +65,7 @@ Result<json> ApiHandler::Impl::after_crd_write(const json& crd) {
   std::string reason = accepted ? "" : conflict_reason(crd, set.error().message);
   std::string message = accepted ? "" : set.error().message;
   json with_status = crd;
-  set_crd_status(with_status, accepted, reason, message, now_rfc3339());
+  set_crd_status(with_status, accepted, reason, message, rfc3339_now());
   if (with_status.value("status", json()) == crd.value("status", json())) return crd;
   json status = with_status["status"];
   auto written = store.update_with(

@@ -17,6 +17,18 @@
 
 namespace cairn::apiserver {
 
+// A written object as a response carries it: the served form and, when that is the stored form
+// (built-in kinds), the JSON text the store wrote, so that the response does not print it again.
+struct WrittenObject {
+  std::shared_ptr<const nlohmann::json> object;
+  std::string text;  // "" when the response must print `object`
+
+  // The served form of what the store committed for `info`.
+  static WrittenObject served(const ResourceInfo& info, Committed committed);
+  // An object without its text.
+  static WrittenObject of(nlohmann::json object);
+};
+
 // Everything one resource request carries once it is parsed and routed.
 struct RequestContext {
   HttpRequest& http;
@@ -80,7 +92,7 @@ struct ApiHandler::Impl {
                                         std::string_view operation_manager);
   // Writes through update_with (or simulates it for dryRun) and finishes deletions.
   using Transform = std::function<Result<nlohmann::json>(const nlohmann::json& current)>;
-  Result<nlohmann::json> write_update(RequestContext& ctx, const Transform& transform);
+  Result<WrittenObject> write_update(RequestContext& ctx, const Transform& transform);
   // After a CRD write: registers it and stores its status.
   Result<nlohmann::json> after_crd_write(const nlohmann::json& crd);
 
@@ -108,25 +120,26 @@ HttpResponse json_text_response(int code, std::string body,
 HttpResponse status_response(const Status& status, const std::vector<std::string>& warnings = {});
 // A 404 "the server could not find the requested resource".
 HttpResponse not_found_response();
-// The object as the request asked for it: JSON, Table or PartialObjectMetadata.
-HttpResponse object_response(RequestContext& ctx, int code, const nlohmann::json& object);
+// The object as the request asked for it: JSON, Table or PartialObjectMetadata. `text`, when
+// not empty, is the object's compact JSON, sent as it is for a JSON response.
+HttpResponse object_response(RequestContext& ctx, int code, const nlohmann::json& object,
+                             std::string text = {});
+HttpResponse object_response(RequestContext& ctx, int code, WrittenObject written);
 
 // The create pipeline shared by POST and apply-creates: type/namespace checks, namespace
 // admission, pruning/defaulting, fieldValidation, preparation, validation, managedFields
 // (unless `already_managed`), dryRun, the store write and CRD registration. Returns the object
 // in the served form.
-Result<nlohmann::json> create_object(ApiHandler::Impl& impl, RequestContext& ctx,
-                                     nlohmann::json object,
-                                     const std::vector<std::string>& duplicates,
-                                     bool already_managed);
+Result<WrittenObject> create_object(ApiHandler::Impl& impl, RequestContext& ctx,
+                                    nlohmann::json object,
+                                    const std::vector<std::string>& duplicates,
+                                    bool already_managed);
 
 // A stored custom resource in the served version of `info`, defaulted (built-ins unchanged).
 nlohmann::json served_form(const ResourceInfo& info, nlohmann::json object);
 
 // ObjectKey of the request's object.
 ObjectKey object_key(const RequestContext& ctx);
-// RFC 3339 seconds of now.
-std::string now_rfc3339();
 // The user-agent's program name (kubectl, OpenAPI-Generator, ...) as kube derives the default
 // field manager.
 std::string user_agent_manager(std::string_view user_agent);

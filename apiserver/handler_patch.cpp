@@ -115,7 +115,7 @@ HttpResponse ApiHandler::Impl::patch(RequestContext& ctx) {
     return prepare_update(ctx, std::move(*patched), current, sent_managed, manager);
   });
   if (!written) return status_response(written.error(), ctx.warnings);
-  return object_response(ctx, 200, *written);
+  return object_response(ctx, 200, std::move(*written));
 }
 
 HttpResponse ApiHandler::Impl::apply(RequestContext& ctx, json applied,
@@ -143,7 +143,7 @@ HttpResponse ApiHandler::Impl::apply(RequestContext& ctx, json applied,
   std::string sub = ctx.info.subresource == "status" ? "status" : "";
   ApplyOptions opts{
       ManagedFieldsContext{ctx.query.get("fieldManager").value_or(""), sub, res.api_version(),
-                           now_rfc3339(), res.schema ? res.schema.get() : nullptr},
+                           rfc3339_now(), res.schema ? res.schema.get() : nullptr},
       force};
   ObjectKey key = object_key(ctx);
   auto current = store.get(key);
@@ -154,7 +154,7 @@ HttpResponse ApiHandler::Impl::apply(RequestContext& ctx, json applied,
     auto result = server_side_apply(nullptr, applied, opts);
     if (!result) return status_response(with_details(result.error(), res, key.name), ctx.warnings);
     auto created = create_object(*this, ctx, std::move(*result), {}, true);
-    if (created) return object_response(ctx, 201, *created);
+    if (created) return object_response(ctx, 201, std::move(*created));
     if (created.error().code != StatusCode::kAlreadyExists) {
       return status_response(created.error(), ctx.warnings);
     }
@@ -167,7 +167,7 @@ HttpResponse ApiHandler::Impl::apply(RequestContext& ctx, json applied,
     return prepare_update(ctx, std::move(*merged), cur, false, "");
   });
   if (!written) return status_response(written.error(), ctx.warnings);
-  return object_response(ctx, 200, *written);
+  return object_response(ctx, 200, std::move(*written));
 }
 
 }  // namespace cairn::apiserver

@@ -35,7 +35,21 @@ Result<IncludeObject> include_object(const RequestContext& ctx) {
 
 }  // namespace
 
-HttpResponse object_response(RequestContext& ctx, int code, const json& object) {
+WrittenObject WrittenObject::served(const ResourceInfo& info, Committed committed) {
+  if (!info.custom) return WrittenObject{std::move(committed.object), std::move(committed.text)};
+  return of(served_form(info, *committed.object));
+}
+
+WrittenObject WrittenObject::of(json object) {
+  return WrittenObject{std::make_shared<const json>(std::move(object)), {}};
+}
+
+HttpResponse object_response(RequestContext& ctx, int code, WrittenObject written) {
+  return object_response(ctx, code, *written.object, std::move(written.text));
+}
+
+HttpResponse object_response(RequestContext& ctx, int code, const json& object,
+                             std::string text) {
   auto rep = negotiate(ctx.http.header("accept"), kObjectReps);
   if (!rep) return status_response(rep.error(), ctx.warnings);
   if (*rep == Representation::kTable) {
@@ -50,6 +64,7 @@ HttpResponse object_response(RequestContext& ctx, int code, const json& object) 
   if (*rep == Representation::kPartialObjectMetadata) {
     return json_response(code, partial_object_metadata(object), ctx.warnings);
   }
+  if (!text.empty()) return json_text_response(code, std::move(text), ctx.warnings);
   return json_response(code, object, ctx.warnings);
 }
 

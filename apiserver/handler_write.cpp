@@ -158,7 +158,7 @@ Result<json> ApiHandler::Impl::prepare_update(RequestContext& ctx, json incoming
   if (auto p = prepare_for_update(res, incoming, old, sub); !p) return tl::unexpected(p.error());
   if (auto v = validate(res, incoming, &old); !v) return tl::unexpected(v.error());
   if (!manager.empty()) {
-    ManagedFieldsContext mctx{std::string(manager), sub, res.api_version(), now_rfc3339(),
+    ManagedFieldsContext mctx{std::string(manager), sub, res.api_version(), rfc3339_now(),
                               schema_of(res)};
     if (auto m = update_managed_fields(&old, incoming, mctx, client_sent_managed_fields); !m) {
       return tl::unexpected(m.error());
@@ -167,7 +167,8 @@ Result<json> ApiHandler::Impl::prepare_update(RequestContext& ctx, json incoming
   return to_storage(res, std::move(incoming));
 }
 
-Result<json> ApiHandler::Impl::write_update(RequestContext& ctx, const Transform& transform) {
+Result<WrittenObject> ApiHandler::Impl::write_update(RequestContext& ctx,
+                                                    const Transform& transform) {
   const ResourceInfo& res = *ctx.resource;
   ObjectKey key = object_key(ctx);
   auto dry = dry_run(ctx);
@@ -187,20 +188,19 @@ Result<json> ApiHandler::Impl::write_update(RequestContext& ctx, const Transform
                  std::nullopt},
           res, key.name));
     }
-    return served_form(res, std::move(*next));
+    return WrittenObject::of(served_form(res, std::move(*next)));
   }
-  auto written = store.update_with(key, transform, WriteOptions{res.generation});
+  auto written = store.commit_update(key, transform, WriteOptions{res.generation});
   if (!written) return tl::unexpected(with_details(written.error(), res, key.name));
-  json result = std::move(*written);
   if (is_crd(res)) {
-    auto registered = after_crd_write(result);
+    auto registered = after_crd_write(*written->object);
     if (!registered) return tl::unexpected(registered.error());
-    result = std::move(*registered);
+    written = Committed{std::make_shared<const json>(std::move(*registered)), {}};
   }
-  auto finished = finish_deletion_if_ready(store, key, result);
+  auto finished = finish_deletion_if_ready(store, key, *written->object);
   if (!finished) return tl::unexpected(with_details(finished.error(), res, key.name));
-  if (*finished) result = std::move(**finished);
-  return served_form(res, std::move(result));
+  if (*finished) return WrittenObject::of(served_form(res, std::move(**finished)));
+  return WrittenObject::served(res, std::move(*written));
 }
 
 // ------------------------------------------------------------------ create
@@ -236,25 +236,11 @@ std::string random_suffix(std::size_t n) {
   return out;
 }
 
-std::string random_uid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 32; ++i) {
-    int v = static_cast<int>(rng() & 15);
-    if (i == 12) v = 4;
-    if (i == 16) v = 8 | (v & 3);
-    if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
-    out += kHex[v];
-  }
-  return out;
-}
-
 // What a dry-run create returns: the object as the store would have written it.
 json simulate_create(const ResourceInfo& res, json object) {
   json& meta = object["metadata"];
-  meta["uid"] = random_uid();
-  meta["creationTimestamp"] = now_rfc3339();
+  meta["uid"] = new_object_uid();
+  meta["creationTimestamp"] = rfc3339_now();
   meta.erase("resourceVersion");
   if (res.generation != GenerationPolicy::kNone) meta["generation"] = 1;
   if (meta.value("namespace", "").empty()) meta.erase("namespace");
@@ -263,8 +249,9 @@ json simulate_create(const ResourceInfo& res, json object) {
 
 }  // namespace
 
-Result<json> create_object(ApiHandler::Impl& impl, RequestContext& ctx, json object,
-                           const std::vector<std::string>& duplicates, bool already_managed) {
+Result<WrittenObject> create_object(ApiHandler::Impl& impl, RequestContext& ctx, json object,
+                                    const std::vector<std::string>& duplicates,
+                                    bool already_managed) {
   const ResourceInfo& res = *ctx.resource;
   auto dry = impl.dry_run(ctx);
   if (!dry) return tl::unexpected(dry.error());
@@ -285,21 +272,26 @@ Result<json> create_object(ApiHandler::Impl& impl, RequestContext& ctx, json obj
   if (!already_managed) {
     bool sent = object["metadata"].contains("managedFields");
     ManagedFieldsContext mctx{impl.field_manager(ctx, "unknown"), "", res.api_version(),
-                              now_rfc3339(), schema_of(res)};
+                              rfc3339_now(), schema_of(res)};
     if (auto m = update_managed_fields(nullptr, object, mctx, sent); !m) {
       return tl::unexpected(m.error());
     }
   }
-  if (*dry) return simulate_create(res, std::move(object));
+  if (*dry) return WrittenObject::of(simulate_create(res, std::move(object)));
   std::string ns = res.namespaced ? ctx.info.namespace_ : "";
   json stored = impl.to_storage(res, std::move(object));
-  auto created = impl.store.create(res.ref(), ns, stored, WriteOptions{res.generation});
+  // A generated name may collide: keep the object for another try (a given name is final).
+  auto create = [&] {
+    return impl.store.commit_create(res.ref(), ns, generated ? stored : std::move(stored),
+                                    WriteOptions{res.generation});
+  };
+  auto created = create();
   for (int attempt = 0;
        generated && attempt < 8 && !created && created.error().code == StatusCode::kAlreadyExists;
        ++attempt) {
     name = generate_name + random_suffix(5);
     stored["metadata"]["name"] = name;
-    created = impl.store.create(res.ref(), ns, stored, WriteOptions{res.generation});
+    created = create();
   }
   if (!created) {
     Status s = with_details(created.error(), res, name);
@@ -308,13 +300,12 @@ Result<json> create_object(ApiHandler::Impl& impl, RequestContext& ctx, json obj
     }
     return tl::unexpected(s);
   }
-  json result = std::move(*created);
   if (is_crd(res)) {
-    auto registered = impl.after_crd_write(result);
+    auto registered = impl.after_crd_write(*created->object);
     if (!registered) return tl::unexpected(registered.error());
-    result = std::move(*registered);
+    return WrittenObject::of(served_form(res, std::move(*registered)));
   }
-  return served_form(res, std::move(result));
+  return WrittenObject::served(res, std::move(*created));
 }
 
 HttpResponse ApiHandler::Impl::create(RequestContext& ctx) {
@@ -322,7 +313,7 @@ HttpResponse ApiHandler::Impl::create(RequestContext& ctx) {
   if (!body) return status_response(body.error(), ctx.warnings);
   auto created = create_object(*this, ctx, std::move(body->value), body->duplicate_fields, false);
   if (!created) return status_response(created.error(), ctx.warnings);
-  return object_response(ctx, 201, *created);
+  return object_response(ctx, 201, std::move(*created));
 }
 
 // ------------------------------------------------------------------ update
@@ -374,7 +365,7 @@ HttpResponse ApiHandler::Impl::update(RequestContext& ctx) {
   }
   auto written = write_update(ctx, transform);
   if (!written) return status_response(written.error(), ctx.warnings);
-  return object_response(ctx, 200, *written);
+  return object_response(ctx, 200, std::move(*written));
 }
 
 // ------------------------------------------------------------------ delete
@@ -647,13 +638,13 @@ HttpResponse ApiHandler::Impl::scale(RequestContext& ctx) {
       return error(StatusCode::kInternal, std::string("scale: ") + e.what());
     }
     if (!rv.empty()) next["metadata"]["resourceVersion"] = rv;
-    ManagedFieldsContext mctx{manager, "scale", res.api_version(), now_rfc3339(), schema_of(res)};
+    ManagedFieldsContext mctx{manager, "scale", res.api_version(), rfc3339_now(), schema_of(res)};
     if (auto m = update_managed_fields(&old, next, mctx, false); !m)
       return tl::unexpected(m.error());
     return to_storage(res, std::move(next));
   });
   if (!written) return status_response(written.error(), ctx.warnings);
-  return json_response(200, scale_of(res, *written), ctx.warnings);
+  return json_response(200, scale_of(res, *written->object), ctx.warnings);
 }
 
 }  // namespace cairn::apiserver

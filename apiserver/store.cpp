@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
@@ -76,15 +77,6 @@ std::string string_at(const json& obj, const char* a, const char* b) {
   if (it == obj.end() || !it->is_object()) return {};
   auto jt = it->find(b);
   return jt != it->end() && jt->is_string() ? jt->get<std::string>() : std::string();
-}
-
-std::string rfc3339_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // base64url without padding (what kube uses for continue tokens).
@@ -186,13 +178,86 @@ Result<json> parse_value(std::string_view text) {
   return j;
 }
 
+// An object's compact JSON text (what json::dump() prints) with a hole where the value of
+// metadata.resourceVersion goes: the writer thread fills it in without printing the object.
+struct TextWithHole {
+  std::string text;      // printed with resourceVersion ""
+  std::size_t hole = 0;  // offset of the closing quote of that empty string
+
+  std::string fill(std::string_view rv) const {
+    std::string out;
+    out.reserve(text.size() + rv.size());
+    out.append(text, 0, hole);
+    out += rv;
+    out.append(text, hole);
+    return out;
+  }
+};
+
+// Prints `obj`, an object whose metadata (an object) holds resourceVersion "", member by
+// member as json::dump() does (objects print their members in key order), noting where that
+// empty string is. Throws json::type_error for invalid UTF-8, as dump() does.
+TextWithHole print_with_hole(const json& obj) {
+  TextWithHole out;
+  std::string& t = out.text;
+  t.reserve(1024);
+  nlohmann::detail::serializer<json> printer(nlohmann::detail::output_adapter<char>(t), ' ',
+                                             json::error_handler_t::strict);
+  auto key = [&](const std::string& k) {
+    const bool plain = std::all_of(k.begin(), k.end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+    });
+    if (plain) {
+      t += '"';
+      t += k;
+      t += '"';
+    } else {
+      printer.dump(json(k), false, false, 0);
+    }
+    t += ':';
+  };
+  t += '{';
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (it != obj.begin()) t += ',';
+    key(it.key());
+    if (it.key() != "metadata") {
+      printer.dump(*it, false, false, 0);
+      continue;
+    }
+    t += '{';
+    for (auto m = it->begin(); m != it->end(); ++m) {
+      if (m != it->begin()) t += ',';
+      key(m.key());
+      if (m.key() == "resourceVersion") {
+        t += '"';
+        out.hole = t.size();
+        t += '"';
+      } else {
+        printer.dump(*m, false, false, 0);
+      }
+    }
+    t += '}';
+  }
+  t += '}';
+  return out;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------ StoreImpl
 
 class StoreImpl {
  public:
-  using Op = std::function<Result<json>()>;
+  using Op = std::function<Result<Committed>()>;
+
+  // A create prepared on the caller's thread: everything but the name check and the RV.
+  struct NewObject {
+    ObjectKey key;       // name "" when the writer picks one from generateName
+    json object;         // metadata complete but for resourceVersion ("")
+    TextWithHole text;   // its JSON, when the name is known
+    GenerationPolicy generation = GenerationPolicy::kSpec;
+  };
 
   explicit StoreImpl(const StoreOptions& options)
       : options_(options),
@@ -268,9 +333,12 @@ class StoreImpl {
   }
 
   // Runs `op` on the writer thread inside a group-commit transaction; blocks for the result.
-  Result<json> submit(Op op) {
+  // `single_statement`: the op writes at most one statement and, when it returns an error,
+  // has written nothing, so it needs no savepoint of its own.
+  Result<Committed> submit(Op op, bool single_statement) {
     auto item = std::make_unique<Pending>();
     item->op = std::move(op);
+    item->single_statement = single_statement;
     auto fut = item->done.get_future();
     {
       std::lock_guard lock(queue_mu_);
@@ -278,29 +346,60 @@ class StoreImpl {
       queue_.push_back(std::move(item));
     }
     queue_cv_.notify_one();
-    return fut.get();
+    Outcome outcome = fut.get();
+    return std::move(outcome.result);
+    // outcome.evicted is freed here, on the caller's thread rather than the writer's.
+  }
+
+  // On the caller's thread: checks and completes the object's metadata and prints it.
+  Result<NewObject> prepare_create(const ResourceRef& res, const std::string& ns, json obj,
+                                   const WriteOptions& wo) {
+    if (!obj.is_object()) return error(StatusCode::kBadRequest, "the object must be a JSON object");
+    json& md = obj["metadata"];
+    if (!md.is_object()) md = json::object();
+    NewObject n{ObjectKey{res.group, res.resource, ns, string_at(obj, "metadata", "name")},
+                json(), TextWithHole(), wo.generation};
+    if (n.key.name.empty() && string_at(obj, "metadata", "generateName").empty()) {
+      return error(StatusCode::kInvalid,
+                   qualified(res.group, res.resource) +
+                       " \"\" is invalid: metadata.name: Required value: name or generateName "
+                       "is required");
+    }
+    if (ns.empty()) {
+      md.erase("namespace");
+    } else {
+      md["namespace"] = ns;
+    }
+    md["uid"] = new_object_uid();
+    md["creationTimestamp"] = rfc3339_now();
+    md["resourceVersion"] = "";
+    if (wo.generation == GenerationPolicy::kNone) {
+      md.erase("generation");
+    } else {
+      md["generation"] = 1;
+    }
+    if (!n.key.name.empty()) {
+      try {
+        n.text = print_with_hole(obj);
+      } catch (const std::exception& e) {
+        return error(StatusCode::kInternal, std::string("storage: ") + e.what());
+      }
+    }
+    n.object = std::move(obj);
+    return n;
   }
 
   // ---------------------------------------------------------------- write operations
   // (all run on the writer thread, inside the batch transaction)
 
-  Result<json> do_create(const ResourceRef& res, const std::string& ns, json obj,
-                         const WriteOptions& wo) {
-    if (!obj.is_object()) return error(StatusCode::kBadRequest, "the object must be a JSON object");
-    json& md = obj["metadata"];
-    if (!md.is_object()) md = json::object();
-    std::string name = string_at(obj, "metadata", "name");
-    const std::string generate = string_at(obj, "metadata", "generateName");
-    ObjectKey key{res.group, res.resource, ns, name};
-    if (name.empty()) {
-      if (generate.empty()) {
-        return error(StatusCode::kInvalid,
-                     qualified(res.group, res.resource) +
-                         " \"\" is invalid: metadata.name: Required value: name or generateName "
-                         "is required");
-      }
+  Result<Committed> do_create(NewObject& n) {
+    ObjectKey& key = n.key;
+    json& md = n.object["metadata"];
+    const bool generated = key.name.empty();
+    if (generated) {
       // kube: names.SimpleNameGenerator, retried a few times on collision.
       static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+      const std::string generate = string_at(n.object, "metadata", "generateName");
       bool found = false;
       for (int attempt = 0; attempt < 8 && !found; ++attempt) {
         key.name = generate;
@@ -311,48 +410,39 @@ class StoreImpl {
       }
       if (!found) {
         return error(StatusCode::kAlreadyExists,
-                     qualified(res.group, res.resource) + " \"" + key.name +
+                     qualified(key.group, key.resource) + " \"" + key.name +
                          "\" already exists, the server was not able to generate a unique name "
                          "for the object");
       }
+      md["name"] = key.name;
     } else {
       auto cur = latest(key);
       if (!cur) return tl::unexpected(cur.error());
       if (*cur && !(*cur)->deleted) {
         return error(StatusCode::kAlreadyExists,
-                     qualified(res.group, res.resource) + " \"" + name + "\" already exists");
+                     qualified(key.group, key.resource) + " \"" + key.name + "\" already exists");
       }
     }
     const std::int64_t rv = ++rv_;
-    md["name"] = key.name;
-    if (ns.empty()) {
-      md.erase("namespace");
-    } else {
-      md["namespace"] = ns;
-    }
-    md["uid"] = new_uid();
-    md["creationTimestamp"] = rfc3339_now();
-    md["resourceVersion"] = std::to_string(rv);
-    if (wo.generation == GenerationPolicy::kNone) {
-      md.erase("generation");
-    } else {
-      md["generation"] = 1;
-    }
-    auto stored = std::make_shared<const json>(std::move(obj));
-    if (auto r = insert(key, rv, true, false, 0, *stored); !r) return tl::unexpected(r.error());
-    events_.push_back({EventType::kAdded, rv, key.group, key.resource, key.namespace_, key.name,
-                       stored, nullptr});
-    return *stored;
+    std::string rv_text = std::to_string(rv);
+    std::string text = generated ? std::string() : n.text.fill(rv_text);
+    md["resourceVersion"] = std::move(rv_text);
+    if (generated) text = n.object.dump();
+    auto stored = std::make_shared<const json>(std::move(n.object));
+    if (auto r = insert(key, rv, true, false, 0, text); !r) return tl::unexpected(r.error());
+    events_.push_back({EventType::kAdded, rv, std::move(key.group), std::move(key.resource),
+                       std::move(key.namespace_), std::move(key.name), stored, nullptr});
+    return Committed{std::move(stored), std::move(text)};
   }
 
-  Result<json> do_update(const ObjectKey& key, const Store::Mutator& mutate,
-                         const WriteOptions& wo) {
+  Result<Committed> do_update(const ObjectKey& key, const Store::Mutator& mutate,
+                              const WriteOptions& wo) {
     auto cur_row = latest(key);
     if (!cur_row) return tl::unexpected(cur_row.error());
     if (!*cur_row || (*cur_row)->deleted) return error(StatusCode::kNotFound, not_found(key));
     const json& cur = (*cur_row)->value;
     auto next = mutate(cur);
-    if (!next) return next;
+    if (!next) return tl::unexpected(next.error());
     json obj = std::move(*next);
     if (!obj.is_object()) return error(StatusCode::kBadRequest, "the object must be a JSON object");
     json& md = obj["metadata"];
@@ -399,19 +489,21 @@ class StoreImpl {
       md["generation"] = next;
     }
     md["resourceVersion"] = cur_rv;
-    if (obj == cur) return cur;  // no-op: no write, no event, same RV
+    auto prev = std::make_shared<const json>(std::move((*cur_row)->value));
+    if (obj == *prev) return Committed{prev, prev->dump()};  // no-op: no write, no event
     const std::int64_t rv = ++rv_;
     md["resourceVersion"] = std::to_string(rv);
+    std::string text = obj.dump();
     auto stored = std::make_shared<const json>(std::move(obj));
-    if (auto r = insert(key, rv, false, false, (*cur_row)->rv, *stored); !r) {
+    if (auto r = insert(key, rv, false, false, (*cur_row)->rv, text); !r) {
       return tl::unexpected(r.error());
     }
     events_.push_back({EventType::kModified, rv, key.group, key.resource, key.namespace_, key.name,
-                       stored, std::make_shared<const json>(cur)});
-    return *stored;
+                       stored, std::move(prev)});
+    return Committed{std::move(stored), std::move(text)};
   }
 
-  Result<json> do_remove(const ObjectKey& key, const DeletePreconditions& pre) {
+  Result<Committed> do_remove(const ObjectKey& key, const DeletePreconditions& pre) {
     auto cur_row = latest(key);
     if (!cur_row) return tl::unexpected(cur_row.error());
     if (!*cur_row || (*cur_row)->deleted) return error(StatusCode::kNotFound, not_found(key));
@@ -432,21 +524,22 @@ class StoreImpl {
     const std::int64_t rv = ++rv_;
     auto prev = std::make_shared<const json>(cur);
     cur["metadata"]["resourceVersion"] = std::to_string(rv);
+    std::string text = cur.dump();
     auto stored = std::make_shared<const json>(std::move(cur));
-    if (auto r = insert(key, rv, false, true, (*cur_row)->rv, *stored); !r) {
+    if (auto r = insert(key, rv, false, true, (*cur_row)->rv, text); !r) {
       return tl::unexpected(r.error());
     }
     events_.push_back({EventType::kDeleted, rv, key.group, key.resource, key.namespace_, key.name,
                        stored, std::move(prev)});
-    return *stored;
+    return Committed{std::move(stored), std::move(text)};
   }
 
-  Result<json> do_compact(std::int64_t rv) {
+  Result<Committed> do_compact(std::int64_t rv) {
     if (rv > rv_) {
       return error(StatusCode::kBadRequest,
                    "cannot compact to a future resource version " + std::to_string(rv));
     }
-    if (rv <= compact_rv_) return json();
+    if (rv <= compact_rv_) return Committed{};
     auto del = writer_db_->prepare(
         "DELETE FROM kv WHERE rv < ?1 AND (deleted = 1 OR EXISTS (SELECT 1 FROM kv n WHERE "
         "n.grp = kv.grp AND n.res = kv.res AND n.ns = kv.ns AND n.name = kv.name AND "
@@ -457,7 +550,7 @@ class StoreImpl {
     if (!upd) return tl::unexpected(upd.error());
     if (auto r = upd->bind(1, rv).run(); !r) return tl::unexpected(r.error());
     new_compact_rv_ = rv;
-    return json();
+    return Committed{};
   }
 
   // ---------------------------------------------------------------- reads
@@ -542,9 +635,17 @@ class StoreImpl {
   std::int64_t oldest_watchable() const { return hub_->oldest_rv(); }
 
  private:
+  // What a caller gets back: its result, and a share of the history events that its batch
+  // pushed out, so that freeing their objects is not the writer thread's work.
+  struct Outcome {
+    Result<Committed> result;
+    std::vector<HubEvent> evicted;
+  };
+
   struct Pending {
     Op op;
-    std::promise<Result<json>> done;
+    bool single_statement = false;
+    std::promise<Outcome> done;
   };
 
   static Result<std::int64_t> read_meta(Db& db, const char* key) {
@@ -576,8 +677,7 @@ class StoreImpl {
   Result<std::optional<Row>> latest(const ObjectKey& key) { return latest_on(*writer_db_, key); }
 
   Result<void> insert(const ObjectKey& key, std::int64_t rv, bool created, bool deleted,
-                      std::int64_t prev_rv, const json& value) {
-    const std::string text = value.dump();
+                      std::int64_t prev_rv, std::string_view text) {
     auto st = writer_db_->cached(
         "INSERT INTO kv (rv, grp, res, ns, name, created, deleted, prev_rv, value) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -586,24 +686,6 @@ class StoreImpl {
     (*st)->bind(5, key.name).bind(6, std::int64_t{created}).bind(7, std::int64_t{deleted});
     (*st)->bind(8, prev_rv).bind(9, text);
     return (*st)->run();
-  }
-
-  std::string new_uid() {
-    unsigned char b[16];
-    for (int i = 0; i < 16; i += 8) {
-      const std::uint64_t r = rng_();
-      for (int j = 0; j < 8; ++j) b[i + j] = static_cast<unsigned char>(r >> (8 * j));
-    }
-    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
-    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (int i = 0; i < 16; ++i) {
-      if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-      out += kHex[b[i] >> 4];
-      out += kHex[b[i] & 15];
-    }
-    return out;
   }
 
   // Rebuilds the watch history from the retained rows after the compaction point.
@@ -680,11 +762,12 @@ class StoreImpl {
     if (target <= compact_rv_) return;
     auto item = std::make_unique<Pending>();
     item->op = [this, target] { return do_compact(target); };
+    item->single_statement = false;
     batch.push_back(std::move(item));
   }
 
   void run_batch(std::vector<std::unique_ptr<Pending>>& batch) {
-    std::vector<Result<json>> results;
+    std::vector<Result<Committed>> results;
     results.reserve(batch.size());
     const std::int64_t rv_before = rv_;
     events_.clear();
@@ -693,25 +776,36 @@ class StoreImpl {
       (void)writer_db_->run("ROLLBACK");  // best effort: the batch failed either way
       rv_ = rv_before;
       events_.clear();
-      for (auto& p : batch) p->done.set_value(tl::unexpected(s));
+      for (auto& p : batch) p->done.set_value(Outcome{tl::unexpected(s), {}});
     };
     if (auto r = writer_db_->run("BEGIN IMMEDIATE"); !r) return fail_all(r.error());
     for (auto& p : batch) {
-      if (auto r = writer_db_->run("SAVEPOINT w"); !r) return fail_all(r.error());
+      // A savepoint per write, so that one failing write does not affect the others; writes of
+      // one statement that fail before writing need none (SQLite undoes a failed statement).
+      const bool savepoint = !p->single_statement;
+      if (savepoint) {
+        if (auto r = writer_db_->run("SAVEPOINT w"); !r) return fail_all(r.error());
+      }
       const std::size_t events_before = events_.size();
       const std::int64_t op_rv_before = rv_;
-      Result<json> r = error(StatusCode::kInternal, "write not run");
+      Result<Committed> r = error(StatusCode::kInternal, "write not run");
       try {
         r = p->op();
       } catch (const std::exception& e) {
+        // Without a savepoint an exception may have come after the write: undo the batch.
+        if (!savepoint) return fail_all(Status{StatusCode::kInternal, std::string("storage: ") + e.what()});
         r = error(StatusCode::kInternal, std::string("storage: ") + e.what());
       }
       if (!r) {
-        if (auto rb = writer_db_->run("ROLLBACK TO w"); !rb) return fail_all(rb.error());
+        if (savepoint) {
+          if (auto rb = writer_db_->run("ROLLBACK TO w"); !rb) return fail_all(rb.error());
+        }
         events_.resize(events_before);
         rv_ = op_rv_before;
       }
-      if (auto rel = writer_db_->run("RELEASE w"); !rel) return fail_all(rel.error());
+      if (savepoint) {
+        if (auto rel = writer_db_->run("RELEASE w"); !rel) return fail_all(rel.error());
+      }
       results.push_back(std::move(r));
     }
     if (rv_ != rv_before) {
@@ -724,9 +818,17 @@ class StoreImpl {
     if (new_compact_rv_) compact_rv_ = new_compact_rv_;
     committed_rv_.store(rv_);
     remember_namespaces(events_);
-    if (!events_.empty()) hub_->publish(std::move(events_));
+    std::vector<HubEvent> evicted;
+    if (!events_.empty()) evicted = hub_->publish(std::move(events_));
     events_.clear();
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+    std::vector<Outcome> outcomes(batch.size());
+    for (std::size_t i = 0; i < evicted.size(); ++i) {
+      outcomes[i % batch.size()].evicted.push_back(std::move(evicted[i]));
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      outcomes[i].result = std::move(results[i]);
+      batch[i]->done.set_value(std::move(outcomes[i]));
+    }
   }
 
   // ---------------------------------------------------------------- namespaces
@@ -898,10 +1000,17 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
 
 Result<nlohmann::json> Store::create(const ResourceRef& resource, const std::string& namespace_,
                                      nlohmann::json object, const WriteOptions& options) {
+  auto r = commit_create(resource, namespace_, std::move(object), options);
+  if (!r) return tl::unexpected(r.error());
+  return *r->object;
+}
+
+Result<Committed> Store::commit_create(const ResourceRef& resource, const std::string& namespace_,
+                                       nlohmann::json object, const WriteOptions& options) {
   auto* impl = impl_.get();
-  return impl->submit([impl, &resource, &namespace_, &object, &options] {
-    return impl->do_create(resource, namespace_, std::move(object), options);
-  });
+  auto prepared = impl->prepare_create(resource, namespace_, std::move(object), options);
+  if (!prepared) return tl::unexpected(prepared.error());
+  return impl->submit([impl, &prepared] { return impl->do_create(*prepared); }, true);
 }
 
 Result<nlohmann::json> Store::get(const ObjectKey& key) { return impl_->get(key); }
@@ -917,14 +1026,23 @@ Result<nlohmann::json> Store::update(const ObjectKey& key, nlohmann::json object
 
 Result<nlohmann::json> Store::update_with(const ObjectKey& key, Mutator mutate,
                                           const WriteOptions& options) {
+  auto r = commit_update(key, std::move(mutate), options);
+  if (!r) return tl::unexpected(r.error());
+  return *r->object;
+}
+
+Result<Committed> Store::commit_update(const ObjectKey& key, Mutator mutate,
+                                       const WriteOptions& options) {
   auto* impl = impl_.get();
   return impl->submit(
-      [impl, &key, &mutate, &options] { return impl->do_update(key, mutate, options); });
+      [impl, &key, &mutate, &options] { return impl->do_update(key, mutate, options); }, true);
 }
 
 Result<nlohmann::json> Store::remove(const ObjectKey& key, const DeletePreconditions& pre) {
   auto* impl = impl_.get();
-  return impl->submit([impl, &key, &pre] { return impl->do_remove(key, pre); });
+  auto r = impl->submit([impl, &key, &pre] { return impl->do_remove(key, pre); }, true);
+  if (!r) return tl::unexpected(r.error());
+  return *r->object;
 }
 
 Result<ListResult> Store::list(const ListOptions& options) { return impl_->list(options); }
@@ -939,9 +1057,38 @@ std::int64_t Store::oldest_watchable_resource_version() const { return impl_->ol
 
 Result<void> Store::compact(std::int64_t rv) {
   auto* impl = impl_.get();
-  auto r = impl->submit([impl, rv] { return impl->do_compact(rv); });
+  auto r = impl->submit([impl, rv] { return impl->do_compact(rv); }, false);
   if (!r) return tl::unexpected(r.error());
   return {};
+}
+
+std::string new_object_uid() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  unsigned char b[16];
+  for (int i = 0; i < 16; i += 8) {
+    const std::uint64_t r = rng();
+    for (int j = 0; j < 8; ++j) b[i + j] = static_cast<unsigned char>(r >> (8 * j));
+  }
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[b[i] >> 4];
+    out += kHex[b[i] & 15];
+  }
+  return out;
+}
+
+std::string rfc3339_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace cairn::apiserver

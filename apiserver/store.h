@@ -80,6 +80,14 @@ struct WriteOptions {
   GenerationPolicy generation = GenerationPolicy::kSpec;
 };
 
+// What a write committed: the object as stored, shared with the watch history rather than
+// copied, and its compact JSON text, byte for byte what the store holds (and what
+// `object->dump()` prints), so that a response need not print it again.
+struct Committed {
+  std::shared_ptr<const nlohmann::json> object;
+  std::string text;
+};
+
 struct DeletePreconditions {
   std::optional<std::string> uid;
   std::optional<std::string> resource_version;
@@ -193,6 +201,11 @@ class Store {
   // resourceVersion is ignored. AlreadyExists / Invalid (neither name nor generateName).
   Result<nlohmann::json> create(const ResourceRef& resource, const std::string& namespace_,
                                 nlohmann::json object, const WriteOptions& options = {});
+  // The same, returning the committed object without a copy. The object is prepared and
+  // printed on the calling thread; the writer thread only checks the name, assigns the
+  // resourceVersion and stores the text.
+  Result<Committed> commit_create(const ResourceRef& resource, const std::string& namespace_,
+                                  nlohmann::json object, const WriteOptions& options = {});
 
   Result<nlohmann::json> get(const ObjectKey& key);
 
@@ -214,6 +227,9 @@ class Store {
   using Mutator = std::function<Result<nlohmann::json>(const nlohmann::json& current)>;
   Result<nlohmann::json> update_with(const ObjectKey& key, Mutator mutate,
                                      const WriteOptions& options = {});
+  // The same, returning the committed object without a copy.
+  Result<Committed> commit_update(const ObjectKey& key, Mutator mutate,
+                                  const WriteOptions& options = {});
 
   // Deletes the object; returns its last state carrying the deletion's RV. Conflict when a
   // precondition does not match; NotFound.
@@ -238,5 +254,10 @@ class Store {
   explicit Store(std::unique_ptr<detail::StoreImpl> impl);
   std::unique_ptr<detail::StoreImpl> impl_;
 };
+
+// A random RFC 4122 version 4 UID, as kube assigns metadata.uid.
+std::string new_object_uid();
+// Now as kube prints timestamps (RFC 3339, UTC, whole seconds): "2026-12-01T19:36:09Z".
+std::string rfc3339_now();
 
 }  // namespace cairn::apiserver

@@ -77,8 +77,9 @@ void WatchHub::reset(std::int64_t oldest_rv, std::int64_t newest_rv, std::vector
   }
 }
 
-void WatchHub::publish(std::vector<HubEvent> events) {
+std::vector<HubEvent> WatchHub::publish(std::vector<HubEvent> events) {
   std::vector<std::shared_ptr<std::function<void()>>> callbacks;
+  std::vector<HubEvent> evicted;
   {
     std::lock_guard lock(mu_);
     for (auto& e : events) {
@@ -89,6 +90,7 @@ void WatchHub::publish(std::vector<HubEvent> events) {
       history_.push_back(std::move(e));
       if (history_.size() > history_capacity_) {
         oldest_rv_ = history_.front().rv;
+        evicted.push_back(std::move(history_.front()));
         history_.pop_front();
       }
     }
@@ -100,6 +102,7 @@ void WatchHub::publish(std::vector<HubEvent> events) {
   std::sort(callbacks.begin(), callbacks.end());
   callbacks.erase(std::unique(callbacks.begin(), callbacks.end()), callbacks.end());
   run(callbacks);
+  return evicted;
 }
 
 Result<std::shared_ptr<Subscriber>> WatchHub::subscribe(const WatchOptions& options,

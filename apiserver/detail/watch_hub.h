@@ -59,8 +59,9 @@ class WatchHub {
   // Start-up: the history rebuilt from the database, events with RV > oldest_rv in order.
   void reset(std::int64_t oldest_rv, std::int64_t newest_rv, std::vector<HubEvent> events);
 
-  // Appends committed events (RV order) and delivers them.
-  void publish(std::vector<HubEvent> events);
+  // Appends committed events (RV order) and delivers them. Returns the events this pushed out
+  // of the history, for the caller to free outside the hub's lock.
+  std::vector<HubEvent> publish(std::vector<HubEvent> events);
 
   // Registers a subscriber receiving `initial` first, then the retained events after from_rv,
   // then live ones. Gone when from_rv is older than the history.

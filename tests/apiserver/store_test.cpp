@@ -464,6 +464,96 @@ TEST_CASE("concurrent writers share commits and all get distinct RVs", "[store]"
   CHECK(store->list(ListOptions(kConfigMaps))->items.size() == kThreads * kPerThread);
 }
 
+TEST_CASE("a committed write carries its stored JSON text, printed once", "[store]") {
+  TempDir dir;
+  auto store = open_store(dir.path(), /*history=*/4);
+  // Keys that sort before and after metadata, keys that need escaping, and decoys named
+  // resourceVersion outside metadata (the text is filled in at metadata.resourceVersion only).
+  json in = config_map("text", {{"resourceVersion", ""}, {"quote\"key", "a\\b"}, {"ü", "\u0001"}},
+                       {{"resourceVersion", ""}});
+  in["metadata"]["annotations"] = {{"x\ty", "tab"}, {"resourceVersion", ""}};
+  in["metadata"]["resourceVersion"] = "999";  // ignored on create
+  in["metadata"]["zzz"] = json::array({1, 2.5, nullptr, true});
+  in["spec"] = {{"metadata", {{"resourceVersion", ""}}}};
+  in["\x7f"] = json::object();
+  auto created = store->commit_create(kConfigMaps, "ns", in, {GenerationPolicy::kSpec});
+  REQUIRE(created);
+  CHECK(created->text == created->object->dump());
+  CHECK(rv_of(*created->object) == store->current_resource_version());
+  CHECK((*created->object)["data"]["resourceVersion"] == "");
+  CHECK((*created->object)["spec"]["metadata"]["resourceVersion"] == "");
+  auto raw = store->list([] {
+    ListOptions o(kConfigMaps, "ns");
+    o.raw = true;
+    return o;
+  }());
+  REQUIRE(raw);
+  REQUIRE(raw->raw_items.size() == 1);
+  CHECK(raw->raw_items[0] == created->text);  // the bytes stored
+  CHECK(*store->get(cm_key("ns", "text")) == *created->object);
+
+  // A generated name is picked on the writer thread; the text follows it.
+  json gen = config_map("");
+  gen["metadata"]["generateName"] = "g-";
+  auto generated = store->commit_create(kConfigMaps, "ns", gen);
+  REQUIRE(generated);
+  CHECK(generated->text == generated->object->dump());
+
+  auto updated = store->commit_update(cm_key("ns", "text"), [](const json& cur) -> Result<json> {
+    json next = cur;
+    next["data"]["more"] = "x";
+    return next;
+  });
+  REQUIRE(updated);
+  CHECK(updated->text == updated->object->dump());
+  CHECK(rv_of(*updated->object) == store->current_resource_version());
+
+  // Text that cannot be printed (invalid UTF-8) fails the write before it reaches the writer;
+  // nothing is written and the store goes on.
+  const std::int64_t before = store->current_resource_version();
+  auto bad = store->commit_create(kConfigMaps, "ns", config_map("bad", {{"k", "\xff"}}));
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == StatusCode::kInternal);
+  CHECK(store->current_resource_version() == before);
+  CHECK_FALSE(store->get(cm_key("ns", "bad")));
+
+  // More writes than the history holds: the evicted events are freed by the callers.
+  for (int i = 0; i < 20; ++i) REQUIRE(store->create(kConfigMaps, "ns", config_map("e" + std::to_string(i))));
+  CHECK(store->oldest_watchable_resource_version() == store->current_resource_version() - 4);
+}
+
+TEST_CASE("writers racing for the same names: one wins each, the losers write nothing",
+          "[store]") {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  const std::int64_t start = store->current_resource_version();
+  constexpr int kThreads = 8, kNames = 30;
+  std::atomic<int> won{0}, lost{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kNames; ++i) {
+        auto r = store->commit_create(kConfigMaps, "ns", config_map("n" + std::to_string(i)));
+        if (r) {
+          ++won;
+        } else {
+          CHECK(r.error().code == StatusCode::kAlreadyExists);
+          ++lost;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(won == kNames);
+  CHECK(lost == (kThreads - 1) * kNames);
+  // Failed writes in a shared commit used no RV and left no row.
+  CHECK(store->current_resource_version() == start + kNames);
+  auto all = store->list(ListOptions(kConfigMaps));
+  REQUIRE(all);
+  CHECK(all->items.size() == kNames);
+  for (const json& item : all->items) CHECK(rv_of(item) > start);
+}
+
 TEST_CASE("a data directory is opened by one store at a time", "[store]") {
   TempDir dir;
   auto store = open_store(dir.path());
