@@ -522,7 +522,10 @@ void compare_values(const json* lhs, const json* rhs, const json* s, bool root,
       if (side == nullptr || !side->is_object()) continue;
       for (auto it = side->begin(); it != side->end(); ++it) keys.insert(it.key());
     }
+    // metadata.managedFields is the bookkeeping itself, never a field of the object.
+    const bool in_metadata = path.size() == 1 && path[0] == "f:metadata";
     for (const std::string& key : keys) {
+      if (in_metadata && key == "managedFields") continue;
       path.push_back("f:" + key);
       compare_values(member(lhs, key), member(rhs, key), field_schema(s, key, root), false, path,
                      out);
@@ -551,6 +554,7 @@ void compare_values(const json* lhs, const json* rhs, const json* s, bool root,
   }
 }
 
+// Compares two objects field by field, ignoring metadata.managedFields.
 Comparison compare_objects(const json& lhs, const json& rhs, const json* schema) {
   Comparison out;
   std::vector<std::string> path;
@@ -793,6 +797,32 @@ void encode_entries(const std::vector<Entry>& entries, json& object) {
   }
 }
 
+// Whether two objects are equal but for metadata.managedFields (without copying them).
+bool equal_but_managed_fields(const json& a, const json& b) {
+  if (!a.is_object() || !b.is_object()) return a == b;
+  if (a.size() != b.size()) return false;
+  for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
+    if (it.key() != jt.key()) return false;
+    if (it.key() != "metadata" || !it->is_object() || !jt->is_object()) {
+      if (*it != *jt) return false;
+      continue;
+    }
+    auto m = it->begin(), n = jt->begin();
+    while (true) {
+      if (m != it->end() && m.key() == "managedFields") ++m;
+      if (n != jt->end() && n.key() == "managedFields") ++n;
+      if (m == it->end() || n == jt->end()) {
+        if (m != it->end() || n != jt->end()) return false;
+        break;
+      }
+      if (m.key() != n.key() || *m != *n) return false;
+      ++m;
+      ++n;
+    }
+  }
+  return true;
+}
+
 // A copy of `object` without metadata.managedFields.
 json without_managed_fields(const json& object) {
   json out = object;
@@ -816,7 +846,7 @@ json without_times(const json* list) {
 // When a write changes neither the object nor any manager's fields, the entries keep their
 // times, so that a no-op write stays a no-op (kube's IgnoreManagedFieldsTimestampsTransformer).
 void keep_times_of_noop(const json* live, json& result) {
-  if (live == nullptr || without_managed_fields(*live) != without_managed_fields(result)) return;
+  if (live == nullptr || !equal_but_managed_fields(*live, result)) return;
   const json* old_list = member(member(live, "metadata"), "managedFields");
   const json* new_list = member(member(&result, "metadata"), "managedFields");
   if (old_list == nullptr || new_list == nullptr) return;
@@ -906,9 +936,8 @@ Result<void> update_managed_fields(const json* live, json& updated, const Manage
     entries = decoded && !decoded->empty() ? std::move(*decoded) : live_entries(live);
   }
 
-  const json before = live != nullptr ? without_managed_fields(*live) : json::object();
-  json after = without_managed_fields(updated);
-  const Comparison diff = compare_objects(before, after, ctx.schema);
+  static const json kNothing = json::object();
+  const Comparison diff = compare_objects(live != nullptr ? *live : kNothing, updated, ctx.schema);
   const FieldSet changed = set_union(diff.added, diff.modified);
 
   for (Entry& e : entries) {
@@ -932,9 +961,8 @@ Result<void> update_managed_fields(const json* live, json& updated, const Manage
     }
   }
   for (Entry& e : entries) e.set = strip(e.set);
-  encode_entries(entries, after);
-  keep_times_of_noop(live, after);
-  updated = std::move(after);
+  encode_entries(entries, updated);
+  keep_times_of_noop(live, updated);
   return {};
 }
 

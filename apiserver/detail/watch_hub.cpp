@@ -202,7 +202,9 @@ void Watch::close() {
 
 Result<std::optional<WatchEvent>> Watch::next(std::chrono::milliseconds timeout) {
   std::unique_lock lock(sub_->mu);
-  sub_->cv.wait_for(lock, timeout, [&] { return !sub_->queue.empty() || sub_->closed; });
+  auto ready = [&] { return !sub_->queue.empty() || sub_->closed; };
+  // A zero timeout never sleeps (waiting for a past deadline still costs a system call).
+  if (timeout.count() > 0) sub_->cv.wait_for(lock, timeout, ready);
   if (!sub_->queue.empty()) {
     WatchEvent ev = std::move(sub_->queue.front());
     sub_->queue.pop_front();
