@@ -8,12 +8,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
 #include <deque>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <shared_mutex>
@@ -283,8 +285,9 @@ class StoreImpl {
     auto db = Db::open(db_path_);
     if (!db) return tl::unexpected(db.error());
     writer_db_ = std::move(*db);
-    // WAL + synchronous=FULL: every commit fsyncs the WAL (see store.h on durability).
-    for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
+    // WAL + synchronous=NORMAL: SQLite syncs around checkpoints, and the sync thread fsyncs the
+    // WAL after every commit, before it is acknowledged (see store.h on durability).
+    for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"}) {
       if (auto r = writer_db_->exec(sql); !r) return r;
     }
     if (auto r = writer_db_->exec(kSchema); !r) return r;
@@ -312,7 +315,18 @@ class StoreImpl {
     if (auto r = load_namespaces(); !r) return r;
     pending_compact_rv_ = rv_;
     next_compaction_ = std::chrono::steady_clock::now() + options_.compaction_interval;
+    // The WAL exists now (the writes above went through it) and lives as long as the writer's
+    // connection; this descriptor only serves fdatasync.
+    const std::string wal_path = db_path_ + "-wal";
+    wal_fd_ = ::open(wal_path.c_str(), O_RDWR | O_CLOEXEC);
+    if (wal_fd_ < 0) {
+      return error(StatusCode::kInternal,
+                   "storage: open " + wal_path + ": " + std::strerror(errno));
+    }
+    // The WAL of the start-up writes reaches the disk before anything is served.
+    if (auto r = sync_wal(); !r) return r;
     writer_ = std::thread([this] { writer_loop(); });
+    syncer_ = std::thread([this] { sync_loop(); });
     return {};
   }
 
@@ -323,11 +337,14 @@ class StoreImpl {
       stopping_ = true;
     }
     queue_cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
+    if (writer_.joinable()) writer_.join();  // then the sync thread drains what it committed
+    if (syncer_.joinable()) syncer_.join();
     hub_->close_all(Status{StatusCode::kUnavailable, "the store is shutting down"});
     writer_db_.reset();
     std::lock_guard lock(readers_mu_);
     readers_.clear();
+    if (wal_fd_ >= 0) ::close(wal_fd_);
+    wal_fd_ = -1;
     if (lock_fd_ >= 0) ::close(lock_fd_);
     lock_fd_ = -1;
   }
@@ -563,7 +580,8 @@ class StoreImpl {
     }
     auto conn = acquire_reader();
     if (!conn) return tl::unexpected(conn.error());
-    auto row = latest_on(**conn, key);
+    // Readers see what is durable only (a commit is acknowledged once its WAL is on disk).
+    auto row = latest_on(**conn, key, committed_rv_.load());
     release_reader(std::move(*conn));
     if (!row) return tl::unexpected(row.error());
     if (!*row || (*row)->deleted) return error(StatusCode::kNotFound, not_found(key));
@@ -648,6 +666,14 @@ class StoreImpl {
     std::promise<Outcome> done;
   };
 
+  // A batch committed by the writer, waiting for its WAL to reach the disk.
+  struct CommittedBatch {
+    std::vector<std::unique_ptr<Pending>> batch;
+    std::vector<Result<Committed>> results;
+    std::vector<HubEvent> events;
+    std::int64_t rv = 0;  // the newest RV it wrote
+  };
+
   static Result<std::int64_t> read_meta(Db& db, const char* key) {
     auto st = db.cached("SELECT v FROM meta WHERE k = ?1");
     if (!st) return tl::unexpected(st.error());
@@ -658,13 +684,15 @@ class StoreImpl {
     return (*st)->column_int(0);
   }
 
-  // The newest row of `key` (a tombstone included) on `db`; the lease resets the statement.
-  static Result<std::optional<Row>> latest_on(Db& db, const ObjectKey& key) {
+  // The newest row of `key` (a tombstone included) at or below `max_rv` on `db`; the lease
+  // resets the statement.
+  static Result<std::optional<Row>> latest_on(Db& db, const ObjectKey& key, std::int64_t max_rv) {
     auto st = db.cached(
         "SELECT rv, deleted, value FROM kv WHERE grp = ?1 AND res = ?2 AND ns = ?3 AND name = ?4 "
-        "ORDER BY rv DESC LIMIT 1");
+        "AND rv <= ?5 ORDER BY rv DESC LIMIT 1");
     if (!st) return tl::unexpected(st.error());
     (*st)->bind(1, key.group).bind(2, key.resource).bind(3, key.namespace_).bind(4, key.name);
+    (*st)->bind(5, max_rv);
     auto r = (*st)->step();
     if (!r) return tl::unexpected(r.error());
     if (!*r) return std::optional<Row>();
@@ -674,7 +702,10 @@ class StoreImpl {
         Row{(*st)->column_int(0), (*st)->column_int(1) != 0, std::move(*value)});
   }
 
-  Result<std::optional<Row>> latest(const ObjectKey& key) { return latest_on(*writer_db_, key); }
+  // The writer sees its own commits, also those still on their way to the disk.
+  Result<std::optional<Row>> latest(const ObjectKey& key) {
+    return latest_on(*writer_db_, key, std::numeric_limits<std::int64_t>::max());
+  }
 
   Result<void> insert(const ObjectKey& key, std::int64_t rv, bool created, bool deleted,
                       std::int64_t prev_rv, std::string_view text) {
@@ -731,6 +762,7 @@ class StoreImpl {
   void writer_loop() {
     std::vector<std::unique_ptr<Pending>> batch;
     while (true) {
+      wait_for_sync_room();
       {
         std::unique_lock lock(queue_mu_);
         auto wake = [&] { return stopping_ || !queue_.empty(); };
@@ -743,11 +775,84 @@ class StoreImpl {
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
-        if (batch.empty() && stopping_) return;
+        if (batch.empty() && stopping_) break;
       }
       maybe_schedule_compaction(batch);
       if (!batch.empty()) run_batch(batch);
       batch.clear();
+    }
+    {
+      std::lock_guard lock(sync_mu_);
+      writer_done_ = true;
+    }
+    sync_cv_.notify_all();
+  }
+
+  std::optional<Status> sync_failure() {
+    std::lock_guard lock(sync_mu_);
+    return sync_failed_;
+  }
+
+  // The writer runs at most one commit ahead of the disk: while an earlier commit still waits
+  // for its fsync, the next batch keeps growing in the queue.
+  void wait_for_sync_room() {
+    std::unique_lock lock(sync_mu_);
+    sync_cv_.wait(lock, [&] { return to_sync_.empty(); });
+  }
+
+  Result<void> sync_wal() {
+    while (::fdatasync(wal_fd_) != 0) {
+      if (errno == EINTR) continue;
+      return error(StatusCode::kInternal, std::string("storage: fsync of the write-ahead log: ") +
+                                              std::strerror(errno));
+    }
+    return {};
+  }
+
+  // ---------------------------------------------------------------- sync thread
+
+  // Makes committed batches durable (one fdatasync for all that are waiting), then publishes
+  // their events and acknowledges their writes, in commit order.
+  void sync_loop() {
+    while (true) {
+      std::deque<CommittedBatch> work;
+      {
+        std::unique_lock lock(sync_mu_);
+        sync_cv_.wait(lock, [&] { return !to_sync_.empty() || writer_done_; });
+        if (to_sync_.empty()) return;  // the writer is done and everything is synced
+        work.swap(to_sync_);
+      }
+      sync_cv_.notify_all();  // the writer may commit its next batch during this fsync
+      std::optional<Status> failed = sync_failure();
+      if (!failed) {
+        if (auto synced = sync_wal(); !synced) {
+          // Whether these writes reached the disk is unknown, and later commits build on them:
+          // fail them and every write after, until a restart recovers what is on disk.
+          failed = Status{StatusCode::kInternal,
+                          synced.error().message +
+                              "; the store refuses writes until the server is restarted"};
+          std::lock_guard lock(sync_mu_);
+          sync_failed_ = failed;
+        }
+      }
+      for (CommittedBatch& c : work) finish(c, failed ? &*failed : nullptr);
+    }
+  }
+
+  void finish(CommittedBatch& c, const Status* failure) {
+    std::vector<Outcome> outcomes(c.batch.size());
+    if (failure == nullptr) {
+      committed_rv_.store(c.rv);
+      remember_namespaces(c.events);
+      std::vector<HubEvent> evicted;
+      if (!c.events.empty()) evicted = hub_->publish(std::move(c.events));
+      for (std::size_t i = 0; i < evicted.size(); ++i) {
+        outcomes[i % outcomes.size()].evicted.push_back(std::move(evicted[i]));
+      }
+    }
+    for (std::size_t i = 0; i < c.batch.size(); ++i) {
+      outcomes[i].result = failure ? tl::unexpected(*failure) : std::move(c.results[i]);
+      c.batch[i]->done.set_value(std::move(outcomes[i]));
     }
   }
 
@@ -778,6 +883,7 @@ class StoreImpl {
       events_.clear();
       for (auto& p : batch) p->done.set_value(Outcome{tl::unexpected(s), {}});
     };
+    if (auto failed = sync_failure()) return fail_all(*failed);
     if (auto r = writer_db_->run("BEGIN IMMEDIATE"); !r) return fail_all(r.error());
     for (auto& p : batch) {
       // A savepoint per write, so that one failing write does not affect the others; writes of
@@ -814,21 +920,15 @@ class StoreImpl {
       if (auto r = (*set_rv)->bind(1, rv_).run(); !r) return fail_all(r.error());
     }
     if (auto r = writer_db_->run("COMMIT"); !r) return fail_all(r.error());
-    // Durable now: make it visible to watchers, then acknowledge.
     if (new_compact_rv_) compact_rv_ = new_compact_rv_;
-    committed_rv_.store(rv_);
-    remember_namespaces(events_);
-    std::vector<HubEvent> evicted;
-    if (!events_.empty()) evicted = hub_->publish(std::move(events_));
+    // Committed, not yet durable: the sync thread fsyncs the WAL, then makes the batch visible
+    // to readers and watchers and acknowledges it.
+    {
+      std::lock_guard lock(sync_mu_);
+      to_sync_.push_back(CommittedBatch{std::move(batch), std::move(results), std::move(events_), rv_});
+    }
     events_.clear();
-    std::vector<Outcome> outcomes(batch.size());
-    for (std::size_t i = 0; i < evicted.size(); ++i) {
-      outcomes[i % batch.size()].evicted.push_back(std::move(evicted[i]));
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      outcomes[i].result = std::move(results[i]);
-      batch[i]->done.set_value(std::move(outcomes[i]));
-    }
+    sync_cv_.notify_all();
   }
 
   // ---------------------------------------------------------------- namespaces
@@ -891,7 +991,9 @@ class StoreImpl {
     if (!current || !compacted)
       return tl::unexpected(!current ? current.error() : compacted.error());
     ListResult out;
-    out.resource_version = *current;
+    // The snapshot ends at the newest durable commit (the writer may be one commit ahead of
+    // the disk); read after BEGIN, so the snapshot holds everything up to it.
+    out.resource_version = std::min(*current, committed_rv_.load());
     if (cont) {
       if (cont->rv > *current) {
         return error(StatusCode::kBadRequest,
@@ -965,7 +1067,18 @@ class StoreImpl {
   std::vector<HubEvent> events_;  // of the current batch
   std::thread writer_;
 
+  // The newest durable RV: what readers see and what current_resource_version() reports.
   std::atomic<std::int64_t> committed_rv_{0};
+
+  // Between the writer and the sync thread.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;     // work for the syncer; room for the writer
+  std::deque<CommittedBatch> to_sync_;  // committed, waiting for an fsync (at most one)
+  bool writer_done_ = false;
+  std::thread syncer_;
+  int wal_fd_ = -1;
+  // Set by the sync thread when an fsync failed (guarded by sync_mu_); never cleared.
+  std::optional<Status> sync_failed_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

@@ -4,14 +4,19 @@
 // use namespace "". Every write gets the next value of one global, monotonically increasing
 // resourceVersion (RV), which is persisted and never reused, also across restarts.
 //
-// Durability. SQLite in WAL mode with synchronous=FULL under `data_dir`: a write returns only
-// after its transaction is committed and the WAL fsync'ed, so an acknowledged write survives
-// kill -9 and power loss. (WAL with synchronous=NORMAL would survive a process crash but could
-// lose the last commits on power loss; group commit makes FULL cheap, so we take it.)
+// Durability. SQLite in WAL mode under `data_dir`: a write returns only after its transaction
+// is committed and the WAL fdatasync'ed, so an acknowledged write survives kill -9 and power
+// loss. SQLite runs with synchronous=NORMAL (it syncs around checkpoints, so that a checkpoint
+// never loses a commit) and a sync thread fsyncs the WAL after each commit, which is what
+// synchronous=FULL would do inside COMMIT, but without holding up the writer meanwhile.
 //
 // Group commit. All writes run on one writer thread that drains a queue: the writes waiting at
-// that moment share one transaction (each in its own savepoint, so one failing write does not
-// affect the others) and one fsync. Callers block on a future for their own result.
+// that moment share one transaction (one failing write does not affect the others) and one
+// fsync. The writer runs at most one commit ahead of the disk: while the sync thread fsyncs
+// commit N, the writer commits N+1, and N+2 gathers in the queue. A commit becomes visible to
+// readers and watchers, and its writes are acknowledged, only once it is durable (readers read
+// at the newest durable RV). Callers block on a future for their own result. If an fsync
+// fails, the writes it covered fail, and so does every later write until a restart.
 //
 // MVCC. The `kv` table keeps one row per write (kine-style: rv, key, created/deleted flags,
 // value). Reads at a snapshot RV pick the newest row per key at or below it, so list pages
