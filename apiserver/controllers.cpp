@@ -235,7 +235,7 @@ struct Controllers::Impl {
   };
   std::map<std::string, Watched> watched;
   std::map<std::string, std::map<std::pair<std::string, std::string>, Cached>> cache;
-  std::unordered_map<std::string, KeyTuple> by_uid;
+  std::unordered_map<std::string, KeyTuple> by_uid;  // owners in foreground/orphan deletion
   std::unordered_map<std::string, std::set<KeyTuple>> dependents;  // owner uid -> dependents
   std::set<std::string> terminating_namespaces;
   std::map<std::string, std::string> terminating_crds;  // resource_id -> CRD name
@@ -496,7 +496,9 @@ struct Controllers::Impl {
       c.owner_uids.push_back(r.uid);
       dependents[r.uid].insert(key);
     }
-    if (!c.uid.empty()) by_uid[c.uid] = key;
+    // Only owners in foreground or orphan deletion are looked up by UID (their dependents'
+    // changes may unblock them), so only they are indexed.
+    if (!c.uid.empty() && (c.foreground || c.orphan)) by_uid[c.uid] = key;
     if (!c.owner_uids.empty()) enqueue(WorkKind::kDependent, key);
     if (c.foreground || c.orphan) enqueue(WorkKind::kOwner, key);
     if (c.deleting && !c.uid.empty()) {

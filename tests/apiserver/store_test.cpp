@@ -528,24 +528,20 @@ TEST_CASE("writers racing for the same names: one wins each, the losers write no
   auto store = open_store(dir.path());
   const std::int64_t start = store->current_resource_version();
   constexpr int kThreads = 8, kNames = 30;
-  std::atomic<int> won{0}, lost{0};
+  std::atomic<int> won{0}, lost{0}, other{0};  // counted here, checked after the join
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < kNames; ++i) {
         auto r = store->commit_create(kConfigMaps, "ns", config_map("n" + std::to_string(i)));
-        if (r) {
-          ++won;
-        } else {
-          CHECK(r.error().code == StatusCode::kAlreadyExists);
-          ++lost;
-        }
+        ++(r ? won : r.error().code == StatusCode::kAlreadyExists ? lost : other);
       }
     });
   }
   for (auto& t : threads) t.join();
   CHECK(won == kNames);
   CHECK(lost == (kThreads - 1) * kNames);
+  CHECK(other == 0);
   // Failed writes in a shared commit used no RV and left no row.
   CHECK(store->current_resource_version() == start + kNames);
   auto all = store->list(ListOptions(kConfigMaps));
