@@ -801,7 +801,7 @@ class StoreImpl {
   }
 
   Result<void> sync_wal() {
-    while (::fdatasync(wal_fd_) != 0) {
+    while ((options_.sync_file ? options_.sync_file(wal_fd_) : ::fdatasync(wal_fd_)) != 0) {
       if (errno == EINTR) continue;
       return error(StatusCode::kInternal, std::string("storage: fsync of the write-ahead log: ") +
                                               std::strerror(errno));

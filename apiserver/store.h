@@ -189,6 +189,9 @@ struct StoreOptions {
   std::size_t max_batch = 512;         // writes per group commit
   // How often the writer compacts to the RV current one interval earlier; 0 = only compact().
   std::chrono::seconds compaction_interval{300};
+  // Makes the WAL durable: fdatasync(2) when empty. A seam for tests that inject disk faults
+  // (return -1 with errno set, as fdatasync does).
+  std::function<int(int fd)> sync_file;
 };
 
 class Store {

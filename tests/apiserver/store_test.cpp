@@ -1,7 +1,10 @@
 #include "apiserver/store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <regex>
 #include <set>
 #include <thread>
@@ -548,6 +551,50 @@ TEST_CASE("writers racing for the same names: one wins each, the losers write no
   REQUIRE(all);
   CHECK(all->items.size() == kNames);
   for (const json& item : all->items) CHECK(rv_of(item) > start);
+}
+
+TEST_CASE("a failed fsync fails its writes and every later one; a restart recovers", "[store]") {
+  TempDir dir;
+  std::atomic<bool> disk_fails{false};
+  StoreOptions o;
+  o.data_dir = dir.path();
+  o.compaction_interval = std::chrono::seconds(0);
+  o.sync_file = [&](int fd) {
+    if (!disk_fails) return ::fdatasync(fd);
+    errno = EIO;
+    return -1;
+  };
+  auto opened = Store::open(o);
+  REQUIRE(opened);
+  auto store = std::move(*opened);
+  REQUIRE(store->create(kConfigMaps, "ns", config_map("kept")));
+  const std::int64_t durable = store->current_resource_version();
+
+  disk_fails = true;
+  auto lost = store->create(kConfigMaps, "ns", config_map("lost"));
+  REQUIRE_FALSE(lost);
+  CHECK(lost.error().code == StatusCode::kInternal);
+  CHECK(lost.error().message.find("fsync of the write-ahead log") != std::string::npos);
+  // Readers never saw the write whose fsync failed, and no watcher was told about it.
+  CHECK(store->current_resource_version() == durable);
+  CHECK(store->get(cm_key("ns", "lost")).error().code == StatusCode::kNotFound);
+  CHECK(store->list(ListOptions(kConfigMaps))->items.size() == 1);
+
+  disk_fails = false;  // even a healthy disk now: the store's state is uncertain until restart
+  auto after = store->create(kConfigMaps, "ns", config_map("after"));
+  REQUIRE_FALSE(after);
+  CHECK(after.error().message.find("refuses writes until the server is restarted") !=
+        std::string::npos);
+  CHECK(store->get(cm_key("ns", "kept")));
+
+  store.reset();
+  o.sync_file = nullptr;
+  auto reopened = Store::open(o);
+  REQUIRE(reopened);
+  // What reached the file is recovered (the failed write's outcome was unknown, not undone).
+  CHECK((*reopened)->get(cm_key("ns", "kept")));
+  CHECK((*reopened)->current_resource_version() >= durable);
+  REQUIRE((*reopened)->create(kConfigMaps, "ns", config_map("again")));
 }
 
 TEST_CASE("a data directory is opened by one store at a time", "[store]") {
