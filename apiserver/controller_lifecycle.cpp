@@ -19,15 +19,6 @@ namespace {
 // Conflicts re-run a delete from the start; this bounds a pathological writer race.
 constexpr int kMaxAttempts = 16;
 
-std::string timestamp_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 const json& member(const json& obj, const char* key) {
   static const json kNull;
   if (!obj.is_object()) return kNull;
@@ -231,7 +222,7 @@ Result<DeleteOutcome> delete_object(Store& store, const ResourceInfo& info, cons
     if (auto ok = check_preconditions(info, *cur, request.preconditions); !ok) {
       return tl::unexpected(ok.error());
     }
-    const std::string now = timestamp_now();
+    const std::string now = rfc3339_now();
     Plan plan = plan_delete(info, key, *cur, *policy, now);
     if (request.dry_run) {
       return DeleteOutcome{plan.remove, plan.remove ? *cur : plan.updated};

@@ -77,15 +77,6 @@ std::string counted_list(std::string prefix, const std::map<std::string, std::in
   return prefix;
 }
 
-std::string timestamp_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // Removes `f` from metadata.finalizers (the key goes when the list empties).
 void remove_finalizer(json& obj, std::string_view f) {
   json& md = obj["metadata"];
@@ -769,7 +760,7 @@ struct Controllers::Impl {
         for (const std::string& f : finalizers_of(last)) finalizers_pending[f] += 1;
       }
     }
-    const std::string now = timestamp_now();
+    const std::string now = rfc3339_now();
     auto status_update = [&](json& next) {
       json& conditions = next["status"]["conditions"];
       bool changed = false;
@@ -873,7 +864,7 @@ struct Controllers::Impl {
       const json& storage = member(v, "storage");
       if (storage.is_boolean() && storage.get<bool>()) info.version = str(v, "name");
     }
-    const std::string now = timestamp_now();
+    const std::string now = rfc3339_now();
     const std::string uid = meta_str(*crd, "uid");
     auto set_status = [&](const std::string& status, const std::string& reason,
                           const std::string& message, bool release) -> Result<json> {
