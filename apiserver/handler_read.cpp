@@ -48,8 +48,7 @@ HttpResponse object_response(RequestContext& ctx, int code, WrittenObject writte
   return object_response(ctx, code, *written.object, std::move(written.text));
 }
 
-HttpResponse object_response(RequestContext& ctx, int code, const json& object,
-                             std::string text) {
+HttpResponse object_response(RequestContext& ctx, int code, const json& object, std::string text) {
   auto rep = negotiate(ctx.http.header("accept"), kObjectReps);
   if (!rep) return status_response(rep.error(), ctx.warnings);
   if (*rep == Representation::kTable) {

@@ -168,7 +168,7 @@ Result<json> ApiHandler::Impl::prepare_update(RequestContext& ctx, json incoming
 }
 
 Result<WrittenObject> ApiHandler::Impl::write_update(RequestContext& ctx,
-                                                    const Transform& transform) {
+                                                     const Transform& transform) {
   const ResourceInfo& res = *ctx.resource;
   ObjectKey key = object_key(ctx);
   auto dry = dry_run(ctx);

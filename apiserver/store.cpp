@@ -255,10 +255,9 @@ class StoreImpl {
 
   // A create prepared on the caller's thread: everything but the name check and the RV.
   struct NewObject {
-    ObjectKey key;       // name "" when the writer picks one from generateName
-    json object;         // metadata complete but for resourceVersion ("")
-    TextWithHole text;   // its JSON, when the name is known
-    GenerationPolicy generation = GenerationPolicy::kSpec;
+    ObjectKey key;      // name "" when the writer picks one from generateName
+    json object;        // metadata complete but for resourceVersion ("")
+    TextWithHole text;  // its JSON, when the name is known
   };
 
   explicit StoreImpl(const StoreOptions& options)
@@ -374,8 +373,8 @@ class StoreImpl {
     if (!obj.is_object()) return error(StatusCode::kBadRequest, "the object must be a JSON object");
     json& md = obj["metadata"];
     if (!md.is_object()) md = json::object();
-    NewObject n{ObjectKey{res.group, res.resource, ns, string_at(obj, "metadata", "name")},
-                json(), TextWithHole(), wo.generation};
+    NewObject n{ObjectKey{res.group, res.resource, ns, string_at(obj, "metadata", "name")}, json(),
+                TextWithHole()};
     if (n.key.name.empty() && string_at(obj, "metadata", "generateName").empty()) {
       return error(StatusCode::kInvalid,
                    qualified(res.group, res.resource) +
@@ -709,6 +708,7 @@ class StoreImpl {
 
   Result<void> insert(const ObjectKey& key, std::int64_t rv, bool created, bool deleted,
                       std::int64_t prev_rv, std::string_view text) {
+    op_wrote_ = true;
     auto st = writer_db_->cached(
         "INSERT INTO kv (rv, grp, res, ns, name, created, deleted, prev_rv, value) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -803,8 +803,8 @@ class StoreImpl {
   Result<void> sync_wal() {
     while ((options_.sync_file ? options_.sync_file(wal_fd_) : ::fdatasync(wal_fd_)) != 0) {
       if (errno == EINTR) continue;
-      return error(StatusCode::kInternal, std::string("storage: fsync of the write-ahead log: ") +
-                                              std::strerror(errno));
+      return error(StatusCode::kInternal,
+                   std::string("storage: fsync of the write-ahead log: ") + std::strerror(errno));
     }
     return {};
   }
@@ -828,9 +828,9 @@ class StoreImpl {
         if (auto synced = sync_wal(); !synced) {
           // Whether these writes reached the disk is unknown, and later commits build on them:
           // fail them and every write after, until a restart recovers what is on disk.
-          failed = Status{StatusCode::kInternal,
-                          synced.error().message +
-                              "; the store refuses writes until the server is restarted"};
+          failed = Status{
+              StatusCode::kInternal,
+              synced.error().message + "; the store refuses writes until the server is restarted"};
           std::lock_guard lock(sync_mu_);
           sync_failed_ = failed;
         }
@@ -895,12 +895,14 @@ class StoreImpl {
       const std::size_t events_before = events_.size();
       const std::int64_t op_rv_before = rv_;
       Result<Committed> r = error(StatusCode::kInternal, "write not run");
+      op_wrote_ = false;
       try {
         r = p->op();
       } catch (const std::exception& e) {
-        // Without a savepoint an exception may have come after the write: undo the batch.
-        if (!savepoint) return fail_all(Status{StatusCode::kInternal, std::string("storage: ") + e.what()});
-        r = error(StatusCode::kInternal, std::string("storage: ") + e.what());
+        Status failed{StatusCode::kInternal, std::string("storage: ") + e.what()};
+        // Without a savepoint, an exception after the op's write cannot be undone alone.
+        if (!savepoint && op_wrote_) return fail_all(failed);
+        r = tl::unexpected(std::move(failed));
       }
       if (!r) {
         if (savepoint) {
@@ -925,7 +927,8 @@ class StoreImpl {
     // to readers and watchers and acknowledges it.
     {
       std::lock_guard lock(sync_mu_);
-      to_sync_.push_back(CommittedBatch{std::move(batch), std::move(results), std::move(events_), rv_});
+      to_sync_.push_back(
+          CommittedBatch{std::move(batch), std::move(results), std::move(events_), rv_});
     }
     events_.clear();
     sync_cv_.notify_all();
@@ -1065,6 +1068,7 @@ class StoreImpl {
   std::int64_t pending_compact_rv_ = 0;
   std::chrono::steady_clock::time_point next_compaction_;
   std::vector<HubEvent> events_;  // of the current batch
+  bool op_wrote_ = false;         // the current op has run its write statement
   std::thread writer_;
 
   // The newest durable RV: what readers see and what current_resource_version() reports.

@@ -521,12 +521,12 @@ TEST_CASE("a committed write carries its stored JSON text, printed once", "[stor
   CHECK_FALSE(store->get(cm_key("ns", "bad")));
 
   // More writes than the history holds: the evicted events are freed by the callers.
-  for (int i = 0; i < 20; ++i) REQUIRE(store->create(kConfigMaps, "ns", config_map("e" + std::to_string(i))));
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(store->create(kConfigMaps, "ns", config_map("e" + std::to_string(i))));
   CHECK(store->oldest_watchable_resource_version() == store->current_resource_version() - 4);
 }
 
-TEST_CASE("writers racing for the same names: one wins each, the losers write nothing",
-          "[store]") {
+TEST_CASE("writers racing for the same names: one wins each, the losers write nothing", "[store]") {
   TempDir dir;
   auto store = open_store(dir.path());
   const std::int64_t start = store->current_resource_version();
