@@ -186,6 +186,15 @@ struct Cached {
   std::string crd_resource;  // CRDs: resource_id(spec.group, spec.names.plural)
 };
 
+// (namespace, name) of a cached object.
+using NameKey = std::pair<std::string, std::string>;
+struct NameKeyHash {
+  std::size_t operator()(const NameKey& k) const {
+    const std::size_t h = std::hash<std::string>{}(k.first);
+    return h ^ (std::hash<std::string>{}(k.second) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+  }
+};
+
 // The watch notification target; shared with the callbacks so that it outlives the loop.
 struct Signal {
   std::mutex mu;
@@ -225,7 +234,8 @@ struct Controllers::Impl {
     std::unique_ptr<Watch> watch;  // null: (re)list needed
   };
   std::map<std::string, Watched> watched;
-  std::map<std::string, std::map<std::pair<std::string, std::string>, Cached>> cache;
+  // resource_id -> every object of that resource (hashed: one lookup per watch event).
+  std::map<std::string, std::unordered_map<NameKey, Cached, NameKeyHash>> cache;
   std::unordered_map<std::string, KeyTuple> by_uid;  // owners in foreground/orphan deletion
   std::unordered_map<std::string, std::set<KeyTuple>> dependents;  // owner uid -> dependents
   std::set<std::string> terminating_namespaces;
@@ -366,7 +376,7 @@ struct Controllers::Impl {
   void relist(const std::string& id, Watched& w) {
     auto list = store.list(ListOptions(w.ref));
     if (!list) return;
-    std::set<std::pair<std::string, std::string>> seen;
+    std::set<NameKey> seen;
     for (const json& obj : list->items) {
       seen.insert({meta_str(obj, "namespace"), meta_str(obj, "name")});
       observe(w.ref, EventType::kAdded, obj);
@@ -410,8 +420,7 @@ struct Controllers::Impl {
     }
   }
 
-  void unlink(const std::string& id, const std::pair<std::string, std::string>& nn,
-              const Cached& c) {
+  void unlink(const std::string& id, const NameKey& nn, const Cached& c) {
     for (const std::string& owner : c.owner_uids) {
       auto it = dependents.find(owner);
       if (it == dependents.end()) continue;
@@ -448,13 +457,14 @@ struct Controllers::Impl {
 
   void observe(const ResourceRef& ref, EventType type, const json& obj) {
     const std::string id = resource_id(ref.group, ref.resource);
-    const std::pair<std::string, std::string> nn{meta_str(obj, "namespace"),
-                                                 meta_str(obj, "name")};
+    const NameKey nn{meta_str(obj, "namespace"), meta_str(obj, "name")};
     const KeyTuple key{ref.group, ref.resource, nn.first, nn.second};
     auto& objects = cache[id];
     std::vector<std::string> previous_owners;
+    std::string previous_uid;
     if (auto it = objects.find(nn); it != objects.end()) {
       previous_owners = it->second.owner_uids;
+      previous_uid = it->second.uid;
       unlink(id, nn, it->second);
       objects.erase(it);
     }
@@ -468,7 +478,9 @@ struct Controllers::Impl {
       enqueue(WorkKind::kCrd, {ref.group, ref.resource, "", crd->second});
     }
     if (type == EventType::kDeleted) {
-      const std::string uid = meta_str(obj, "uid");
+      // A relist reports objects gone during a watch gap without their UID; the cache has it.
+      std::string uid = meta_str(obj, "uid");
+      if (uid.empty()) uid = previous_uid;
       if (auto it = dependents.find(uid); it != dependents.end() && !uid.empty()) {
         for (const KeyTuple& d : it->second) enqueue(WorkKind::kDependent, d);
       }
