@@ -256,7 +256,8 @@ struct Case {
 };
 
 // Generated from the reference renderer (gotpl-ref printf) over a grid of
-// verbs, flags and operands; kept verbatim.
+// verbs, flags and operands; kept verbatim, except that string lists (SL) are written as
+// JSON arrays.
 // clang-format off
 constexpr Case kCases[] = {
     {"%d", {I(0LL)}, "0"},
