@@ -384,7 +384,9 @@ struct Controllers::Impl {
     std::vector<json> gone;
     for (const auto& [nn, c] : cache[id]) {
       if (!seen.count(nn)) {
-        gone.push_back({{"metadata", {{"namespace", nn.first}, {"name", nn.second}}}});
+        // The cached UID lets the deletion reach the object's dependents at once.
+        gone.push_back(
+            {{"metadata", {{"namespace", nn.first}, {"name", nn.second}, {"uid", c.uid}}}});
       }
     }
     for (const json& g : gone) observe(w.ref, EventType::kDeleted, g);
@@ -461,10 +463,8 @@ struct Controllers::Impl {
     const KeyTuple key{ref.group, ref.resource, nn.first, nn.second};
     auto& objects = cache[id];
     std::vector<std::string> previous_owners;
-    std::string previous_uid;
     if (auto it = objects.find(nn); it != objects.end()) {
       previous_owners = it->second.owner_uids;
-      previous_uid = it->second.uid;
       unlink(id, nn, it->second);
       objects.erase(it);
     }
@@ -478,9 +478,7 @@ struct Controllers::Impl {
       enqueue(WorkKind::kCrd, {ref.group, ref.resource, "", crd->second});
     }
     if (type == EventType::kDeleted) {
-      // A relist reports objects gone during a watch gap without their UID; the cache has it.
-      std::string uid = meta_str(obj, "uid");
-      if (uid.empty()) uid = previous_uid;
+      const std::string uid = meta_str(obj, "uid");
       if (auto it = dependents.find(uid); it != dependents.end() && !uid.empty()) {
         for (const KeyTuple& d : it->second) enqueue(WorkKind::kDependent, d);
       }
