@@ -219,6 +219,11 @@ void LeaderElector::lease_watch_loop() {
           std::lock_guard lock(mu_);
           wake_ = true;
           cv_.notify_all();
+        } else {
+          const auto seen = clock_.now();
+          std::lock_guard lock(mu_);
+          watched_spec_ = spec;
+          watched_time_ = seen;
         }
       }
       std::lock_guard lock(mu_);
@@ -284,8 +289,15 @@ bool LeaderElector::acquire_loop() {
       transition(LeaderState::kLeading);
       return true;
     }
-    const auto wait = period + std::chrono::milliseconds(static_cast<std::int64_t>(
-                                   jitter(rng) * static_cast<double>(period.count())));
+    auto wait = period + std::chrono::milliseconds(static_cast<std::int64_t>(
+                             jitter(rng) * static_cast<double>(period.count())));
+    // Try again the moment the other holder's lease runs out, not up to a jittered period
+    // later: a killed leader is replaced within the lease duration of its last renewal.
+    if (auto left = until_observed_expiry()) {
+      const auto due =
+          std::chrono::ceil<std::chrono::milliseconds>(*left) + std::chrono::milliseconds(5);
+      wait = std::min(wait, std::max(due, std::chrono::milliseconds(5)));
+    }
     if (!wait_period(wait)) return false;
   }
   return false;
@@ -312,11 +324,22 @@ void LeaderElector::renew_loop() {
   }
 }
 
+std::optional<std::chrono::steady_clock::duration> LeaderElector::until_observed_expiry() {
+  const std::string holder = holder_of(observed_spec_);
+  if (holder.empty() || holder == config_.identity) return std::nullopt;
+  std::int64_t held_for = int_field(observed_spec_, "leaseDurationSeconds");
+  if (held_for <= 0) held_for = lease_duration_seconds(config_.lease_duration);
+  return observed_time_ + std::chrono::seconds(held_for) - clock_.now();
+}
+
 void LeaderElector::observe(const json& lease) {
   json spec = lease.contains("spec") ? lease["spec"] : json::object();
   if (spec != observed_spec_) {
     observed_spec_ = spec;
     observed_time_ = clock_.now();
+    // The lease watch may have delivered this very record earlier.
+    std::lock_guard lock(mu_);
+    if (watched_spec_ == spec && watched_time_ < observed_time_) observed_time_ = watched_time_;
   }
   observed_lease_ = lease;
   std::lock_guard lock(mu_);

@@ -47,6 +47,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -130,6 +131,9 @@ class LeaderElector {
   // Waits `period` or until stop() is called; false when stopping. While a candidate, a
   // released or deleted Lease seen by the lease watch ends the wait early.
   bool wait_period(std::chrono::milliseconds period);
+  // How long until the observed Lease of another holder expires as seen by this replica
+  // (zero or less: expired); nullopt when no other holder is observed.
+  std::optional<std::chrono::steady_clock::duration> until_observed_expiry();
   // The candidate's watch on the Lease (its own thread): a follower notices a release at once
   // instead of at its next retry, so a SIGTERMed leader is replaced within a moment.
   void start_lease_watch();
@@ -154,6 +158,10 @@ class LeaderElector {
   WatchStream* open_watch_ = nullptr;  // guarded by mu_; cancelled by stop_lease_watch()
   bool watch_stop_ = false;            // guarded by mu_
   bool wake_ = false;                  // guarded by mu_; set when the Lease was released
+  // The last Lease spec the watch saw and when (guarded by mu_): a renewal counts as seen
+  // when the watch delivered it, not at this replica's next attempt.
+  nlohmann::json watched_spec_;
+  std::chrono::steady_clock::time_point watched_time_{};
   std::mutex join_mu_;                 // serialises concurrent stop() calls around join()
 
   // Owned by the election thread (leader() reads observed_holder_ under mu_).
