@@ -406,13 +406,7 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
   const json& old = observed_spec_;
   const std::string holder = holder_of(old);
   const bool ours = holder == config_.identity;
-  if (!holder.empty() && !ours) {
-    std::int64_t held_for = int_field(old, "leaseDurationSeconds");
-    if (held_for <= 0) held_for = duration;
-    if (clock_.now() < observed_time_ + std::chrono::seconds(held_for)) {
-      return Attempt::kHeldByOther;
-    }
-  }
+  if (auto left = until_observed_expiry(); left && left->count() > 0) return Attempt::kHeldByOther;
 
   json spec = old.is_object() ? old : json::object();
   if (!ours) {
