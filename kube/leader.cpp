@@ -406,10 +406,12 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
   const json& old = observed_spec_;
   const std::string holder = holder_of(old);
   const bool ours = holder == config_.identity;
+  if (!ours) takeover_from_.reset();  // a takeover write whose outcome was unknown was not applied
   if (auto left = until_observed_expiry(); left && left->count() > 0) return Attempt::kHeldByOther;
 
   json spec = old.is_object() ? old : json::object();
   if (!ours) {
+    takeover_from_ = holder;
     spec["acquireTime"] = now;
     spec["leaseTransitions"] = int_field(old, "leaseTransitions") + 1;
   } else if (!spec.contains("acquireTime")) {
@@ -419,7 +421,10 @@ LeaderElector::Attempt LeaderElector::try_acquire_or_renew() {
   spec["leaseDurationSeconds"] = duration;
   spec["renewTime"] = now;
   if (!write_lease(*got, spec)) return Attempt::kFailed;
-  if (!ours) log_.info("took over lease", {{"previousHolder", holder}});
+  if (takeover_from_) {
+    log_.info("took over lease", {{"previousHolder", *takeover_from_}});
+    takeover_from_.reset();
+  }
   return Attempt::kHeld;
 }
 

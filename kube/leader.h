@@ -170,6 +170,10 @@ class LeaderElector {
   std::string observed_holder_;    // guarded by mu_
   std::chrono::steady_clock::time_point observed_time_{};
   std::string reported_leader_;
+  // The holder a takeover write replaced, until the takeover is logged. A write can be applied
+  // although this client saw an error (its request timed out); the next attempt then finds the
+  // lease already ours, and still logs the takeover once.
+  std::optional<std::string> takeover_from_;
 };
 
 }  // namespace cairn::kube

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "apiserver/server.h"
+#include "tests/kube/tcp_proxy.h"
 #include "tests/kube/test_apiserver.h"
 
 namespace cairn::kube {
@@ -288,6 +289,50 @@ TEST_CASE("a leader that vanishes without releasing is replaced after the lease 
       20s));
   b->stop();
   CHECK(log_b.out.str().find("\"previousHolder\":\"vanishing\"") != std::string::npos);
+}
+
+TEST_CASE("a takeover whose reply was lost is logged when the next attempt finds the lease ours",
+          "[leader]") {
+  // Plain HTTP, so that the proxy can tell the takeover write from the reads.
+  auto own = testing::start_test_apiserver("lost-reply", 2000, /*insecure=*/true);
+  auto direct = testing::test_client(own->config);
+  const std::string ns = "leader-lost-reply";
+  testing::create_test_namespace(*direct, ns);
+  // The lease of a replica that is gone.
+  REQUIRE(direct->create(json{{"apiVersion", "coordination.k8s.io/v1"},
+                              {"kind", "Lease"},
+                              {"metadata", {{"name", "cairn-leader"}, {"namespace", ns}}},
+                              {"spec",
+                               {{"holderIdentity", "vanishing"},
+                                {"leaseDurationSeconds", 1},
+                                {"renewTime", "2026-11-30T20:31:07.123456Z"},
+                                {"leaseTransitions", 0}}}}));
+  testing::TcpProxy proxy(own->server->port());
+  RestConfig via_proxy = own->config;
+  via_proxy.server = "http://127.0.0.1:" + std::to_string(proxy.port());
+  auto client = testing::test_client(via_proxy);
+  // The server applies the takeover (the elector's first write) but its reply never arrives:
+  // the elector's request times out.
+  proxy.mute_reply_to("PUT ");
+
+  Metrics metrics;
+  Probe probe;
+  LogCapture log;
+  auto elector = make_elector(*client, fast_config(ns, "successor", metrics, probe, log));
+  elector->start();
+  REQUIRE(elector->wait_until_leading(20s));
+  CHECK(proxy.muted_replies() == 1);
+  const json spec = lease_spec(*direct, ns);
+  CHECK(spec["holderIdentity"] == "successor");
+  CHECK(spec["leaseTransitions"] == 1);  // the write whose reply was lost, applied once
+  elector->stop();
+  const std::string out = log.out.str();
+  CHECK(out.find("\"msg\":\"cannot update lease\"") != std::string::npos);
+  // The next attempt found the lease already ours; the takeover is logged once all the same.
+  const auto first = out.find("\"msg\":\"took over lease\"");
+  REQUIRE(first != std::string::npos);
+  CHECK(out.find("\"msg\":\"took over lease\"", first + 1) == std::string::npos);
+  CHECK(out.find("\"previousHolder\":\"vanishing\"") != std::string::npos);
 }
 
 TEST_CASE("a leader whose lease is taken over stops leading", "[leader]") {

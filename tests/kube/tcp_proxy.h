@@ -1,7 +1,10 @@
 // TcpProxy: a test helper that forwards TCP connections from 127.0.0.1:<port()> to
 // 127.0.0.1:<target port>, byte for byte (TLS passes through untouched), and can break them on
 // purpose: drop_all() closes every open connection, set_rejecting(true) closes new ones right
-// after accepting them (the client sees the connection end before any response).
+// after accepting them (the client sees the connection end before any response), and
+// mute_reply_to(prefix) loses the reply of one plain-HTTP request: the first client data that
+// starts with `prefix` still reaches the server, but nothing the server sends back on that
+// connection reaches the client (a write that is applied while its client sees a timeout).
 //
 // One thread accepts; each connection is pumped by a thread of its own (poll on both sockets).
 // All methods are thread-safe; the destructor stops accepting, drops every connection and joins
@@ -20,6 +23,8 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
 
 namespace cairn::kube::testing {
@@ -83,6 +88,13 @@ class TcpProxy {
     rejecting_ = rejecting;
   }
 
+  // Arms the muting of one reply (see above); only for plain HTTP, whose requests are readable.
+  void mute_reply_to(std::string prefix) {
+    std::lock_guard lock(mu_);
+    mute_prefix_ = std::move(prefix);
+  }
+  std::uint64_t muted_replies() const { return muted_.load(); }
+
   std::uint64_t connections_accepted() const { return accepted_.load(); }
   std::uint64_t drops() const { return drops_.load(); }
 
@@ -135,6 +147,7 @@ class TcpProxy {
     char buf[16384];
     pollfd fds[2] = {{c.client_fd, POLLIN, 0}, {c.server_fd, POLLIN, 0}};
     bool done = false;
+    bool muted = false;  // the server's replies are dropped
     while (!done) {
       if (::poll(fds, 2, 200) < 0) break;
       for (int i = 0; i < 2 && !done; ++i) {
@@ -144,6 +157,8 @@ class TcpProxy {
           done = true;
           break;
         }
+        if (i == 0 && !muted) muted = take_mute(buf, static_cast<std::size_t>(n));
+        if (i == 1 && muted) continue;
         const int out = fds[1 - i].fd;
         for (ssize_t off = 0; off < n;) {
           ssize_t w = ::send(out, buf + off, static_cast<std::size_t>(n - off), MSG_NOSIGNAL);
@@ -159,6 +174,18 @@ class TcpProxy {
     c.open = false;
     ::close(c.client_fd);
     ::close(c.server_fd);
+  }
+
+  // Whether client data `data` starts the request whose reply mute_reply_to() asked to lose.
+  bool take_mute(const char* data, std::size_t size) {
+    std::lock_guard lock(mu_);
+    if (mute_prefix_.empty() ||
+        std::string_view(data, size).substr(0, mute_prefix_.size()) != mute_prefix_) {
+      return false;
+    }
+    mute_prefix_.clear();
+    muted_.fetch_add(1);
+    return true;
   }
 
   // Joins the threads of closed connections.
@@ -183,6 +210,8 @@ class TcpProxy {
   int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
   bool rejecting_ = false;  // under mu_
+  std::string mute_prefix_;  // under mu_; empty = no reply to mute
+  std::atomic<std::uint64_t> muted_{0};
   std::atomic<std::uint64_t> accepted_{0};
   std::atomic<std::uint64_t> drops_{0};
   std::mutex mu_;

@@ -27,11 +27,12 @@ struct TestApiServer {
   std::unique_ptr<apiserver::ApiServer> server;
   RestConfig config;
 
-  // Starts (or restarts, on the same data directory) on `listen`.
-  void start(const std::string& listen, std::size_t watch_history = 2000) {
+  // Starts (or restarts, on the same data directory) on `listen`; plain HTTP when `insecure`.
+  void start(const std::string& listen, std::size_t watch_history = 2000, bool insecure = false) {
     apiserver::ApiServerConfig server_config;
     server_config.data_dir = dir;
     server_config.listen = listen;
+    server_config.insecure = insecure;
     server_config.watch_history = watch_history;
     auto started = apiserver::ApiServer::start(server_config);
     if (!started) FAIL("apiserver did not start: " << started.error().message);
@@ -53,12 +54,13 @@ struct TestApiServer {
 
 // A new server on a free port; `tag` names its data directory.
 inline std::unique_ptr<TestApiServer> start_test_apiserver(const std::string& tag,
-                                                           std::size_t watch_history = 2000) {
+                                                           std::size_t watch_history = 2000,
+                                                           bool insecure = false) {
   auto s = std::make_unique<TestApiServer>();
   s->dir = std::filesystem::temp_directory_path() /
            ("cairn-kube-" + tag + "-" + std::to_string(getpid()));
   std::filesystem::remove_all(s->dir);
-  s->start("127.0.0.1:0", watch_history);
+  s->start("127.0.0.1:0", watch_history, insecure);
   return s;
 }
 
