@@ -1,5 +1,8 @@
 // apiserver_bench: throughput and latency of `cairn apiserver`, driven over HTTP/1.1 keep-alive
-// connections like real clients (Boost.Beast), against a server process of its own.
+// connections like real clients, against a server process of its own. The list and watch
+// phases use Boost.Beast, one blocking connection per client; the throughput phases use a lean
+// epoll load generator (LoadConnection), so that the client, which shares the machine's cores
+// with the server, takes as little of them as it can.
 //
 // Prints: this machine's single-writer fsync rate (measured in the same run, on the same file
 // system as the data directory); ConfigMap creates/s and updates/s with 1, 8 and 64 concurrent
@@ -10,8 +13,13 @@
 //
 //   apiserver_bench [--cairn PATH] [--seconds S] [--objects N] [--watchers W] [--dir DIR]
 //                   [--only-writes]   (skips the 10,000 objects, list and watch phases)
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,9 +29,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -33,6 +44,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -231,44 +243,149 @@ struct Throughput {
   double client_cpu_us = 0;  // this program's CPU time per operation (it shares the cores)
 };
 
-// `clients` threads each create (or update) objects for `seconds`.
+// The load generator of the throughput phases: `clients` keep-alive connections, each with one
+// request in flight like a blocking client, all driven by one epoll thread (as wrk or h2load
+// drive theirs). It shares the machine's cores with the server, so it is kept lean: requests are
+// formatted directly and responses parsed only as far as status, Content-Length and body.
+class LoadConnection {
+ public:
+  explicit LoadConnection(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ < 0) die("socket failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      die("cannot connect to the server");
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ~LoadConnection() { ::close(fd_); }
+  LoadConnection(const LoadConnection&) = delete;
+  LoadConnection& operator=(const LoadConnection&) = delete;
+
+  int fd() const { return fd_; }
+
+  // Sends one request (small: the socket buffer takes it whole, so a blocking send is fine).
+  void send(std::string_view method, const std::string& target, const std::string& body) {
+    out_.clear();
+    out_.append(method).append(" ").append(target).append(
+        " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nUser-Agent: "
+        "apiserver_bench\r\nContent-Type: application/json\r\nContent-Length: ");
+    out_.append(std::to_string(body.size())).append("\r\n\r\n").append(body);
+    for (std::size_t off = 0; off < out_.size();) {
+      const ssize_t n = ::send(fd_, out_.data() + off, out_.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) die("send failed: connection closed by the server");
+      off += static_cast<std::size_t>(n);
+    }
+  }
+
+  // Reads what arrived; returns the status of the response once it is complete (0 = not yet).
+  // `body` then holds its body.
+  int receive(std::string& body) {
+    char buf[16384];
+    for (;;) {
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+      if (n > 0) {
+        in_.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n == 0) die("the server closed a connection");
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno != EINTR) die(std::string("recv failed: ") + std::strerror(errno));
+    }
+    const auto head_end = in_.find("\r\n\r\n");
+    if (head_end == std::string::npos) return 0;
+    if (in_.compare(0, 9, "HTTP/1.1 ") != 0) die("malformed response: " + in_.substr(0, 80));
+    const int status = std::atoi(in_.c_str() + 9);
+    std::string head = in_.substr(0, head_end + 2);
+    std::transform(head.begin(), head.end(), head.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const auto cl = head.find("\r\ncontent-length:");
+    if (cl == std::string::npos) die("response without Content-Length: " + head);
+    const std::size_t length = std::strtoul(head.c_str() + cl + 17, nullptr, 10);
+    const std::size_t total = head_end + 4 + length;
+    if (in_.size() < total) return 0;
+    body.assign(in_, head_end + 4, length);
+    in_.erase(0, total);
+    return status;
+  }
+
+ private:
+  int fd_ = -1;
+  std::string out_;
+  std::string in_;
+};
+
+// `clients` connections each create (or update) objects for `seconds`.
 Throughput throughput(const ServerProcess& server, const std::string& ns, int clients,
                       double seconds, bool update, std::vector<int>& created_per_client) {
   const std::uint16_t port = server.port;
+  created_per_client.resize(static_cast<std::size_t>(clients));
+  std::vector<std::unique_ptr<LoadConnection>> conns;
+  std::vector<int> sent(static_cast<std::size_t>(clients), 0);
+  const int ep = ::epoll_create1(0);
+  if (ep < 0) die("epoll_create1 failed");
+  for (int t = 0; t < clients; ++t) {
+    conns.push_back(std::make_unique<LoadConnection>(port));
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = static_cast<std::uint32_t>(t);
+    if (::epoll_ctl(ep, EPOLL_CTL_ADD, conns.back()->fd(), &ev) != 0) die("epoll_ctl failed");
+  }
+  const std::string collection = "/api/v1/namespaces/" + ns + "/configmaps";
+  // Sends connection t's next request; false when it has nothing to update.
+  auto next = [&](int t) {
+    const auto ti = static_cast<std::size_t>(t);
+    const int created = created_per_client[ti];
+    if (update && created == 0) return false;
+    const int i = sent[ti]++;
+    const int idx = update ? i % created : i;
+    const std::string name =
+        "c" + std::to_string(clients) + "-" + std::to_string(t) + "-" + std::to_string(idx);
+    const std::string body = configmap(ns, name, {{"i", std::to_string(i)}});
+    if (update) {
+      conns[ti]->send("PUT", collection + "/" + name, body);
+    } else {
+      conns[ti]->send("POST", collection, body);
+    }
+    return true;
+  };
+
   const double cpu_before = cpu_seconds(server.pid);
   const double client_before = cpu_seconds(getpid());
-  std::atomic<long> ops{0};
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  created_per_client.resize(static_cast<std::size_t>(clients));
   const auto start = Clock::now();
-  for (int t = 0; t < clients; ++t) {
-    threads.emplace_back([&, t] {
-      Client c(port);
-      int i = 0;
-      int& created = created_per_client[static_cast<std::size_t>(t)];
-      while (!stop.load(std::memory_order_relaxed)) {
-        if (update && created == 0) break;
-        const int idx = update ? i % created : i;
-        const std::string name =
-            "c" + std::to_string(clients) + "-" + std::to_string(t) + "-" + std::to_string(idx);
-        const std::string body = configmap(ns, name, {{"i", std::to_string(i)}});
-        auto [status, text] =
-            update ? c.request(http::verb::put, "/api/v1/namespaces/" + ns + "/configmaps/" + name,
-                               body)
-                   : c.request(http::verb::post, "/api/v1/namespaces/" + ns + "/configmaps", body);
-        if (status != (update ? 200 : 201))
-          die("write failed: " + std::to_string(status) + " " + text);
-        ++i;
-        ops.fetch_add(1, std::memory_order_relaxed);
-      }
-      if (!update) created = i;
-    });
+  const auto until = start + std::chrono::duration<double>(seconds);
+  long ops = 0;
+  int in_flight = 0;
+  for (int t = 0; t < clients; ++t) in_flight += next(t) ? 1 : 0;
+  std::string body;
+  epoll_event events[64];
+  auto last_response = start;
+  while (in_flight > 0) {
+    const int n = ::epoll_wait(ep, events, 64, 1000);
+    if (n < 0 && errno != EINTR) die("epoll_wait failed");
+    const auto now = Clock::now();
+    if (n > 0) last_response = now;
+    if (now - last_response > std::chrono::seconds(30))
+      die(std::to_string(in_flight) + " requests got no response for 30 s");
+    const bool stopping = now >= until;
+    for (int e = 0; e < n; ++e) {
+      const int t = static_cast<int>(events[e].data.u32);
+      const int status = conns[static_cast<std::size_t>(t)]->receive(body);
+      if (status == 0) continue;
+      if (status != (update ? 200 : 201))
+        die("write failed: " + std::to_string(status) + " " + body);
+      ++ops;
+      --in_flight;
+      if (!update)
+        created_per_client[static_cast<std::size_t>(t)] = sent[static_cast<std::size_t>(t)];
+      if (!stopping && next(t)) ++in_flight;
+    }
   }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& th : threads) th.join();
-  const double n = static_cast<double>(ops.load());
+  ::close(ep);
+  const double n = static_cast<double>(ops);
   return {n / seconds_since(start), (cpu_seconds(server.pid) - cpu_before) * 1e6 / n,
           (cpu_seconds(getpid()) - client_before) * 1e6 / n};
 }
