@@ -283,31 +283,25 @@ struct FieldSet {
   }
 };
 
-FieldSet set_union(const FieldSet& a, const FieldSet& b) {
-  FieldSet out = a;
-  out.member = a.member || b.member;
+// Adds the members of `b` to `a`.
+void unite(FieldSet& a, const FieldSet& b) {
+  a.member = a.member || b.member;
   for (const auto& [pe, child] : b.children) {
-    auto it = out.children.find(pe);
-    if (it == out.children.end()) {
-      out.children.emplace(pe, child);
-    } else {
-      it->second = set_union(it->second, child);
-    }
+    auto [it, inserted] = a.children.try_emplace(pe, child);
+    if (!inserted) unite(it->second, child);
   }
-  return out;
 }
 
-// Members of `a` that are not members of `b` (not recursive: a member of `b` does not remove
-// the descendants of that path from `a`).
-FieldSet set_difference(const FieldSet& a, const FieldSet& b) {
-  FieldSet out;
-  out.member = a.member && !b.member;
-  for (const auto& [pe, child] : a.children) {
-    const FieldSet* other = b.child(pe);
-    FieldSet c = other == nullptr ? child : set_difference(child, *other);
-    if (!c.empty()) out.children.emplace(pe, std::move(c));
+// Removes the members of `b` from `a`, dropping the nodes that are left empty (not recursive:
+// a member of `b` does not remove the descendants of that path from `a`).
+void subtract(FieldSet& a, const FieldSet& b) {
+  if (b.member) a.member = false;
+  for (const auto& [pe, other] : b.children) {
+    auto it = a.children.find(pe);
+    if (it == a.children.end()) continue;
+    subtract(it->second, other);
+    if (it->second.empty()) a.children.erase(it);
   }
-  return out;
 }
 
 FieldSet set_intersection(const FieldSet& a, const FieldSet& b) {
@@ -356,7 +350,10 @@ const FieldSet& strip_set() {
   return kSet;
 }
 
-FieldSet strip(const FieldSet& s) { return set_difference(s, strip_set()); }
+FieldSet strip(FieldSet s) {
+  subtract(s, strip_set());
+  return s;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Walks over typed values
@@ -517,19 +514,26 @@ void compare_values(const json* lhs, const json* rhs, const json* s, bool root,
     return;
   }
   if (shape == Shape::kMap) {
-    std::set<std::string> keys;
-    for (const json* side : {lhs, rhs}) {
-      if (side == nullptr || !side->is_object()) continue;
-      for (auto it = side->begin(); it != side->end(); ++it) keys.insert(it.key());
-    }
+    // Both maps' keys in order (objects iterate sorted by key), each key once.
+    static const json kNoFields = json::object();
+    const json& l = lhs != nullptr && lhs->is_object() ? *lhs : kNoFields;
+    const json& r = rhs != nullptr && rhs->is_object() ? *rhs : kNoFields;
     // metadata.managedFields is the bookkeeping itself, never a field of the object.
     const bool in_metadata = path.size() == 1 && path[0] == "f:metadata";
-    for (const std::string& key : keys) {
-      if (in_metadata && key == "managedFields") continue;
-      path.push_back("f:" + key);
-      compare_values(member(lhs, key), member(rhs, key), field_schema(s, key, root), false, path,
-                     out);
-      path.pop_back();
+    auto li = l.begin();
+    auto ri = r.begin();
+    while (li != l.end() || ri != r.end()) {
+      const bool from_l = li != l.end() && (ri == r.end() || li.key() <= ri.key());
+      const bool from_r = ri != r.end() && (li == l.end() || ri.key() <= li.key());
+      const std::string& key = from_l ? li.key() : ri.key();
+      if (!in_metadata || key != "managedFields") {
+        path.push_back("f:" + key);
+        compare_values(from_l ? &*li : nullptr, from_r ? &*ri : nullptr, field_schema(s, key, root),
+                       false, path, out);
+        path.pop_back();
+      }
+      if (from_l) ++li;
+      if (from_r) ++ri;
     }
   } else {
     const json* item_schema = member(s, "items");
@@ -753,7 +757,7 @@ std::optional<std::vector<Entry>> decode_entries(const json& list) {
     bool folded = false;
     for (Entry& existing : out) {
       if (existing.same_manager(entry)) {
-        existing.set = set_union(existing.set, entry.set);
+        unite(existing.set, entry.set);
         folded = true;
         break;
       }
@@ -937,30 +941,34 @@ Result<void> update_managed_fields(const json* live, json& updated, const Manage
   }
 
   static const json kNothing = json::object();
-  const Comparison diff = compare_objects(live != nullptr ? *live : kNothing, updated, ctx.schema);
-  const FieldSet changed = set_union(diff.added, diff.modified);
+  Comparison diff = compare_objects(live != nullptr ? *live : kNothing, updated, ctx.schema);
+  FieldSet changed = std::move(diff.added);
+  unite(changed, diff.modified);
 
   for (Entry& e : entries) {
-    e.set = set_difference(set_difference(e.set, changed), diff.removed);
+    subtract(e.set, changed);
+    subtract(e.set, diff.removed);
   }
-  const FieldSet taken = strip(set_difference(changed, diff.removed));
+  FieldSet taken = std::move(changed);
+  subtract(taken, diff.removed);
+  subtract(taken, strip_set());
   if (!taken.empty()) {
     Entry self{ctx.manager, "Update", ctx.api_version, ctx.now, ctx.subresource, {}};
     bool found = false;
     for (Entry& e : entries) {
       if (e.same_manager(self)) {
-        e.set = set_union(e.set, taken);
+        unite(e.set, taken);
         e.time = ctx.now;
         found = true;
         break;
       }
     }
     if (!found) {
-      self.set = taken;
+      self.set = std::move(taken);
       entries.push_back(std::move(self));
     }
   }
-  for (Entry& e : entries) e.set = strip(e.set);
+  for (Entry& e : entries) subtract(e.set, strip_set());
   encode_entries(entries, updated);
   keep_times_of_noop(live, updated);
   return {};
@@ -1012,13 +1020,14 @@ Result<json> server_side_apply(const json* live, const json& applied, const Appl
   if (self_index && !entries[*self_index].set.empty()) {
     FieldSet managed = applied_set;
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (i != *self_index) managed = set_union(managed, entries[i].set);
+      if (i != *self_index) unite(managed, entries[i].set);
     }
     prune_value(merged, ctx.schema, true, entries[*self_index].set, &managed);
   }
 
-  const Comparison diff = compare_objects(before, merged, ctx.schema);
-  const FieldSet changed = set_union(diff.added, diff.modified);
+  Comparison diff = compare_objects(before, merged, ctx.schema);
+  FieldSet changed = std::move(diff.added);
+  unite(changed, diff.modified);
   std::vector<std::pair<const Entry*, std::vector<std::string>>> conflicts;
   std::vector<FieldSet> conflict_sets(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -1035,7 +1044,8 @@ Result<json> server_side_apply(const json* live, const json& applied, const Appl
   }
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (self_index && i == *self_index) continue;
-    entries[i].set = set_difference(set_difference(entries[i].set, conflict_sets[i]), diff.removed);
+    subtract(entries[i].set, conflict_sets[i]);
+    subtract(entries[i].set, diff.removed);
   }
   self.set = strip(applied_set);
   if (self_index) {
@@ -1043,7 +1053,7 @@ Result<json> server_side_apply(const json* live, const json& applied, const Appl
   } else {
     entries.push_back(std::move(self));
   }
-  for (Entry& e : entries) e.set = strip(e.set);
+  for (Entry& e : entries) subtract(e.set, strip_set());
   encode_entries(entries, merged);
   keep_times_of_noop(live, merged);
   return merged;
