@@ -446,85 +446,112 @@ namespace {
 
 constexpr std::size_t kMaxDepth = 10000;
 
-// Tracks object keys while nlohmann's parser runs, to report duplicates by dotted path.
-class DuplicateTracker {
+// Builds the document from nlohmann's SAX events (as its DOM parser does) and notes keys that
+// repeat within one object, by dotted path; the last value of a repeated key wins, as in Go.
+class DomBuilder {
  public:
-  bool on_event(int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    using E = nlohmann::json::parse_event_t;
-    if (static_cast<std::size_t>(depth) > kMaxDepth) {
-      too_deep_ = true;
-      return false;
-    }
-    switch (event) {
-      case E::object_start:
-        frames_.push_back(Frame{true, pending_key(), {}, ""});
-        break;
-      case E::array_start:
-        frames_.push_back(Frame{false, pending_key(), {}, ""});
-        break;
-      case E::object_end:
-      case E::array_end:
-        if (!frames_.empty()) frames_.pop_back();
-        break;
-      case E::key: {
-        if (frames_.empty() || !parsed.is_string()) break;
-        Frame& f = frames_.back();
-        const std::string& key = parsed.get_ref<const std::string&>();
-        f.current_key = key;
-        if (!f.keys.insert(key).second) {
-          duplicates_.push_back(f.path.empty() ? key : f.path + "." + key);
-        }
-        break;
-      }
-      case E::value:
-        break;
-    }
+  using json = nlohmann::json;
+
+  bool null() { return put(nullptr); }
+  bool boolean(bool v) { return put(v); }
+  bool number_integer(json::number_integer_t v) { return put(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return put(v); }
+  bool number_float(json::number_float_t v, const std::string&) { return put(v); }
+  bool string(json::string_t& v) { return put(std::move(v)); }
+  bool binary(json::binary_t& v) { return put(json::binary(std::move(v))); }
+  bool start_object(std::size_t) { return open(json::object()); }
+  bool start_array(std::size_t) { return open(json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+
+  bool key(json::string_t& k) {
+    Frame& f = stack_.back();
+    auto [it, inserted] = f.value->get_ref<json::object_t&>().try_emplace(std::move(k));
+    if (!inserted) duplicates_.push_back(path_to(it->first));
+    f.key = &it->first;
+    f.slot = &it->second;
     return true;
   }
 
-  bool too_deep() const { return too_deep_; }
+  bool parse_error(std::size_t, const std::string&, const json::exception& e) {
+    error_ = std::string("json: ") + e.what();
+    return false;
+  }
+
+  json take_value() { return std::move(root_); }
   std::vector<std::string> take_duplicates() { return std::move(duplicates_); }
+  const std::string& error() const { return error_; }
 
  private:
   struct Frame {
-    bool object;
-    std::string path;
-    std::set<std::string> keys;
-    std::string current_key;
+    json* value;                        // the open object or array
+    const std::string* key = nullptr;   // objects: the key whose value comes next
+    json* slot = nullptr;               // objects: where that value goes
+    const std::string* name = nullptr;  // the key this container sits under (objects only)
   };
-  // The path of a container that starts now: its parent's path plus the current key.
-  std::string pending_key() const {
-    if (frames_.empty()) return "";
-    const Frame& p = frames_.back();
-    if (!p.object) return p.path;
-    return p.path.empty() ? p.current_key : p.path + "." + p.current_key;
+
+  // Where the next value goes.
+  json* place(json v) {
+    if (stack_.empty()) {
+      root_ = std::move(v);
+      return &root_;
+    }
+    Frame& f = stack_.back();
+    if (f.value->is_array()) {
+      auto& items = f.value->get_ref<json::array_t&>();
+      items.push_back(std::move(v));
+      return &items.back();
+    }
+    *f.slot = std::move(v);
+    return f.slot;
   }
-  std::vector<Frame> frames_;
+  bool put(json v) {
+    place(std::move(v));
+    return true;
+  }
+  bool open(json container) {
+    if (stack_.size() >= kMaxDepth) {
+      error_ = "json: exceeded max depth of 10000";
+      return false;
+    }
+    const std::string* name =
+        !stack_.empty() && stack_.back().value->is_object() ? stack_.back().key : nullptr;
+    json* at = place(std::move(container));
+    stack_.push_back(Frame{at, nullptr, nullptr, name});
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    return true;
+  }
+  // "a.b.key": the keys of the enclosing objects (an array adds nothing) and `key`.
+  std::string path_to(const std::string& key) const {
+    std::string out;
+    for (const Frame& f : stack_) {
+      if (f.name == nullptr) continue;
+      out += *f.name;
+      out += '.';
+    }
+    return out + key;
+  }
+
+  json root_;
+  std::vector<Frame> stack_;
   std::vector<std::string> duplicates_;
-  bool too_deep_ = false;
+  std::string error_;
 };
 
 }  // namespace
 
 Result<DecodedBody> decode_json_body(std::string_view body) {
-  DuplicateTracker tracker;
-  DecodedBody out;
-  try {
-    out.value = nlohmann::json::parse(
-        body.begin(), body.end(),
-        [&tracker](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-          return tracker.on_event(depth, event, parsed);
-        });
-  } catch (const nlohmann::json::exception& e) {
-    if (tracker.too_deep()) {
-      return error(StatusCode::kBadRequest, "json: exceeded max depth of 10000");
-    }
-    return error(StatusCode::kBadRequest, std::string("json: ") + e.what());
+  DomBuilder builder;
+  const bool ok = nlohmann::json::sax_parse(body.begin(), body.end(), &builder);
+  if (!ok) {
+    return error(StatusCode::kBadRequest, builder.error().empty()
+                                              ? std::string("json: malformed document")
+                                              : builder.error());
   }
-  if (tracker.too_deep())
-    return error(StatusCode::kBadRequest, "json: exceeded max depth of 10000");
-  out.duplicate_fields = tracker.take_duplicates();
-  return out;
+  return DecodedBody{builder.take_value(), builder.take_duplicates()};
 }
 
 Result<DecodedBody> decode_json_or_yaml_body(std::string_view body) {

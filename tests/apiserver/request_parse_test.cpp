@@ -198,12 +198,43 @@ TEST_CASE("JSON bodies report duplicate keys by path and keep integers integers"
   CHECK(bad.error().code == StatusCode::kBadRequest);
 }
 
+TEST_CASE("JSON duplicate keys are named by the keys of their enclosing objects") {
+  auto b = decode_json_body(
+      R"({"a":[{"b":1,"b":2}],"c":{"d":{"e":{"x":1},"e":[3]}},"c2":[[{"f":0,"f":{}}]],"g":1,"g":2})");
+  REQUIRE(b);
+  CHECK(b->duplicate_fields == std::vector<std::string>{"a.b", "c.d.e", "c2.f", "g"});
+  CHECK(b->value["a"][0]["b"] == 2);
+  CHECK(b->value["c"]["d"]["e"] == json::array({3}));
+  CHECK(b->value["c2"][0][0]["f"] == json::object());
+  CHECK(b->value["g"] == 2);
+  auto plain = decode_json_body(R"([{"a":1},{"a":2}])");
+  REQUIRE(plain);
+  CHECK(plain->duplicate_fields.empty());
+  CHECK(decode_json_body("\"text\"")->value == "text");
+}
+
+TEST_CASE("JSON errors name what is wrong and where") {
+  auto trailing = decode_json_body(R"({"a":1} x)");
+  REQUIRE_FALSE(trailing);
+  CHECK(trailing.error().message.rfind("json: ", 0) == 0);
+  CHECK(trailing.error().message.find("column 9") != std::string::npos);
+  auto empty = decode_json_body("");
+  REQUIRE_FALSE(empty);
+  CHECK(empty.error().code == StatusCode::kBadRequest);
+}
+
 TEST_CASE("JSON nesting deeper than the cap is rejected, not a crash") {
   std::string deep(20000, '[');
   deep += std::string(20000, ']');
   auto b = decode_json_body(deep);
   REQUIRE_FALSE(b);
   CHECK(b.error().code == StatusCode::kBadRequest);
+  CHECK(b.error().message == "json: exceeded max depth of 10000");
+  // Go's limit: 10000 levels are accepted, 10001 are not.
+  const auto nested = [](std::size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+  CHECK(decode_json_body(nested(10000)));
+  CHECK_FALSE(decode_json_body(nested(10001)));
+  CHECK_FALSE(decode_json_body(R"({"a":)" + nested(10000) + "}"));
 }
 
 TEST_CASE("YAML bodies resolve scalars like sigs.k8s.io/yaml") {
