@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,13 +25,13 @@ std::string compact(const json& v) {
   return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-const json* member(const json* object, const std::string& key) {
+const json* member(const json* object, std::string_view key) {
   if (object == nullptr || !object->is_object()) return nullptr;
   auto it = object->find(key);
   return it == object->end() ? nullptr : &*it;
 }
 
-std::string string_member(const json* object, const std::string& key) {
+std::string string_member(const json* object, std::string_view key) {
   const json* v = member(object, key);
   return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
 }
@@ -498,19 +499,46 @@ struct Comparison {
   FieldSet removed;
 };
 
+// What compare_values finds for a value on one side only: the value and everything in it, added
+// to (or removed from) `node`, the value's own node.
+void mark_all(const json& v, const json* s, bool metadata, FieldSet& node) {
+  node.member = true;
+  std::vector<Item> none;
+  std::vector<Item> items;
+  switch (shape_of(nullptr, &v, s, &none, &items)) {
+    case Shape::kLeaf:
+      return;
+    case Shape::kMap:
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (metadata && it.key() == "managedFields") continue;
+        mark_all(*it, field_schema(s, it.key(), false), false, node.children["f:" + it.key()]);
+      }
+      return;
+    case Shape::kList: {
+      const json* item_schema = member(s, "items");
+      for (const Item& item : items) {
+        mark_all(*item.value, item_schema, false, node.children[item.pe]);
+      }
+      return;
+    }
+  }
+}
+
 void compare_values(const json* lhs, const json* rhs, const json* s, bool root,
                     std::vector<std::string>& path, Comparison& out) {
+  if (lhs == nullptr || rhs == nullptr) {
+    if (lhs == rhs) return;  // on neither side
+    FieldSet* node = lhs == nullptr ? &out.added : &out.removed;
+    for (const std::string& pe : path) node = &node->children[pe];
+    const bool metadata = path.size() == 1 && path[0] == "f:metadata";
+    mark_all(lhs == nullptr ? *rhs : *lhs, s, metadata, *node);
+    return;
+  }
   std::vector<Item> lhs_items;
   std::vector<Item> rhs_items;
   const Shape shape = root ? Shape::kMap : shape_of(lhs, rhs, s, &lhs_items, &rhs_items);
   if (shape == Shape::kLeaf) {
-    if (lhs == nullptr) {
-      out.added.insert(path);
-    } else if (rhs == nullptr) {
-      out.removed.insert(path);
-    } else if (*lhs != *rhs) {
-      out.modified.insert(path);
-    }
+    if (*lhs != *rhs) out.modified.insert(path);
     return;
   }
   if (shape == Shape::kMap) {
@@ -550,11 +578,6 @@ void compare_values(const json* lhs, const json* rhs, const json* s, bool root,
       compare_values(nullptr, item.value, item_schema, false, path, out);
       path.pop_back();
     }
-  }
-  if (lhs == nullptr) {
-    out.added.insert(path);
-  } else if (rhs == nullptr) {
-    out.removed.insert(path);
   }
 }
 
