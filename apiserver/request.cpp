@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <set>
 
 namespace cairn::apiserver {
 namespace {
@@ -487,7 +486,7 @@ class DomBuilder {
     json* value;                        // the open object or array
     const std::string* key = nullptr;   // objects: the key whose value comes next
     json* slot = nullptr;               // objects: where that value goes
-    const std::string* name = nullptr;  // the key this container sits under (objects only)
+    const std::string* name = nullptr;  // its key in the enclosing object (none in an array)
   };
 
   // Where the next value goes.
