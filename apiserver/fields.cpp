@@ -499,6 +499,11 @@ struct Comparison {
   FieldSet removed;
 };
 
+// Whether `path` is metadata itself, whose managedFields is the bookkeeping, never a field.
+bool is_metadata(const std::vector<std::string>& path) {
+  return path.size() == 1 && path[0] == "f:metadata";
+}
+
 // What compare_values finds for a value on one side only: the value and everything in it, added
 // to (or removed from) `node`, the value's own node.
 void mark_all(const json& v, const json* s, bool metadata, FieldSet& node) {
@@ -530,8 +535,7 @@ void compare_values(const json* lhs, const json* rhs, const json* s, bool root,
     if (lhs == rhs) return;  // on neither side
     FieldSet* node = lhs == nullptr ? &out.added : &out.removed;
     for (const std::string& pe : path) node = &node->children[pe];
-    const bool metadata = path.size() == 1 && path[0] == "f:metadata";
-    mark_all(lhs == nullptr ? *rhs : *lhs, s, metadata, *node);
+    mark_all(lhs == nullptr ? *rhs : *lhs, s, is_metadata(path), *node);
     return;
   }
   std::vector<Item> lhs_items;
@@ -544,10 +548,9 @@ void compare_values(const json* lhs, const json* rhs, const json* s, bool root,
   if (shape == Shape::kMap) {
     // Both maps' keys in order (objects iterate sorted by key), each key once.
     static const json kNoFields = json::object();
-    const json& l = lhs != nullptr && lhs->is_object() ? *lhs : kNoFields;
-    const json& r = rhs != nullptr && rhs->is_object() ? *rhs : kNoFields;
-    // metadata.managedFields is the bookkeeping itself, never a field of the object.
-    const bool in_metadata = path.size() == 1 && path[0] == "f:metadata";
+    const json& l = lhs->is_object() ? *lhs : kNoFields;
+    const json& r = rhs->is_object() ? *rhs : kNoFields;
+    const bool in_metadata = is_metadata(path);
     auto li = l.begin();
     auto ri = r.begin();
     while (li != l.end() || ri != r.end()) {
