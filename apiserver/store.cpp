@@ -303,10 +303,14 @@ class StoreImpl {
     auto compact = read_meta(*writer_db_, "compact");
     if (!rv || !compact) return tl::unexpected(!rv ? rv.error() : compact.error());
     // The counter never goes below a row that exists (defence against a lost meta update).
-    auto max_row = writer_db_->prepare("SELECT COALESCE(MAX(rv), 0) FROM kv");
-    if (!max_row) return tl::unexpected(max_row.error());
-    if (auto r = max_row->step(); !r) return tl::unexpected(r.error());
-    rv_ = std::max(*rv, max_row->column_int(0));
+    // The statement is finalized in this scope, before the writer thread takes over the
+    // connection (opened without SQLite's mutex, it serves one thread at a time).
+    {
+      auto max_row = writer_db_->prepare("SELECT COALESCE(MAX(rv), 0) FROM kv");
+      if (!max_row) return tl::unexpected(max_row.error());
+      if (auto r = max_row->step(); !r) return tl::unexpected(r.error());
+      rv_ = std::max(*rv, max_row->column_int(0));
+    }
     compact_rv_ = *compact;
     committed_rv_ = rv_;
 
