@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
 #include <utility>
 
 namespace cairn::apiserver::detail {
@@ -75,6 +76,10 @@ bool Stmt::column_is_null(int index) const {
 }
 
 Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
+  // Memory statistics make every SQLite allocation take a process-wide mutex; nothing reads
+  // them. Only possible before SQLite initializes (SQLITE_MISUSE after, which changes nothing).
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
