@@ -196,47 +196,98 @@ struct TextWithHole {
   }
 };
 
-// Prints `obj`, an object whose metadata (an object) holds resourceVersion "", member by
-// member as json::dump() does (objects print their members in key order), noting where that
-// empty string is. Throws json::type_error for invalid UTF-8, as dump() does.
+using Printer = nlohmann::detail::serializer<json>;
+
+// Whether json::dump() prints `s` as it is between quotes: no byte it escapes (quotes,
+// backslashes, control bytes) and none it must check (non-ASCII, validated as UTF-8).
+bool prints_plain(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  });
+}
+
+void print_key(const std::string& k, std::string& t, Printer& printer) {
+  if (prints_plain(k)) {
+    t += '"';
+    t += k;
+    t += '"';
+  } else {
+    printer.dump(json(k), false, false, 0);
+  }
+  t += ':';
+}
+
+// Appends `v` to `t` exactly as json::dump() prints it. Strings that need no escaping, most of
+// an object, are copied as they are; the rest (escapes, UTF-8 checks, numbers) is nlohmann's.
+void print_compact(const json& v, std::string& t, Printer& printer) {
+  switch (v.type()) {
+    case json::value_t::object:
+      t += '{';
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (it != v.begin()) t += ',';
+        print_key(it.key(), t, printer);
+        print_compact(*it, t, printer);
+      }
+      t += '}';
+      return;
+    case json::value_t::array:
+      t += '[';
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (it != v.begin()) t += ',';
+        print_compact(*it, t, printer);
+      }
+      t += ']';
+      return;
+    case json::value_t::string:
+      if (const auto& s = v.get_ref<const std::string&>(); prints_plain(s)) {
+        t += '"';
+        t += s;
+        t += '"';
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  printer.dump(v, false, false, 0);
+}
+
+// What json::dump() prints, through print_compact. Throws json::type_error for invalid UTF-8,
+// as dump() does.
+std::string print_json(const json& v) {
+  std::string t;
+  t.reserve(1024);
+  Printer printer(nlohmann::detail::output_adapter<char>(t), ' ', json::error_handler_t::strict);
+  print_compact(v, t, printer);
+  return t;
+}
+
+// Prints `obj`, an object whose metadata (an object) holds resourceVersion "", as print_json
+// does, noting where that empty string is.
 TextWithHole print_with_hole(const json& obj) {
   TextWithHole out;
   std::string& t = out.text;
   t.reserve(1024);
-  nlohmann::detail::serializer<json> printer(nlohmann::detail::output_adapter<char>(t), ' ',
-                                             json::error_handler_t::strict);
-  auto key = [&](const std::string& k) {
-    const bool plain = std::all_of(k.begin(), k.end(), [](char c) {
-      const auto u = static_cast<unsigned char>(c);
-      return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
-    });
-    if (plain) {
-      t += '"';
-      t += k;
-      t += '"';
-    } else {
-      printer.dump(json(k), false, false, 0);
-    }
-    t += ':';
-  };
+  Printer printer(nlohmann::detail::output_adapter<char>(t), ' ', json::error_handler_t::strict);
   t += '{';
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     if (it != obj.begin()) t += ',';
-    key(it.key());
+    print_key(it.key(), t, printer);
     if (it.key() != "metadata") {
-      printer.dump(*it, false, false, 0);
+      print_compact(*it, t, printer);
       continue;
     }
     t += '{';
     for (auto m = it->begin(); m != it->end(); ++m) {
       if (m != it->begin()) t += ',';
-      key(m.key());
+      print_key(m.key(), t, printer);
       if (m.key() == "resourceVersion") {
         t += '"';
         out.hole = t.size();
         t += '"';
       } else {
-        printer.dump(*m, false, false, 0);
+        print_compact(*m, t, printer);
       }
     }
     t += '}';
@@ -447,7 +498,7 @@ class StoreImpl {
     std::string rv_text = std::to_string(rv);
     std::string text = generated ? std::string() : n.text.fill(rv_text);
     md["resourceVersion"] = std::move(rv_text);
-    if (generated) text = n.object.dump();
+    if (generated) text = print_json(n.object);
     auto stored = std::make_shared<const json>(std::move(n.object));
     if (auto r = insert(key, rv, true, false, 0, text); !r) return tl::unexpected(r.error());
     events_.push_back({EventType::kAdded, rv, std::move(key.group), std::move(key.resource),
@@ -510,10 +561,10 @@ class StoreImpl {
     }
     md["resourceVersion"] = cur_rv;
     auto prev = std::make_shared<const json>(std::move((*cur_row)->value));
-    if (obj == *prev) return Committed{prev, prev->dump()};  // no-op: no write, no event
+    if (obj == *prev) return Committed{prev, print_json(*prev)};  // no-op: no write, no event
     const std::int64_t rv = ++rv_;
     md["resourceVersion"] = std::to_string(rv);
-    std::string text = obj.dump();
+    std::string text = print_json(obj);
     auto stored = std::make_shared<const json>(std::move(obj));
     if (auto r = insert(key, rv, false, false, (*cur_row)->rv, text); !r) {
       return tl::unexpected(r.error());
@@ -544,7 +595,7 @@ class StoreImpl {
     const std::int64_t rv = ++rv_;
     auto prev = std::make_shared<const json>(cur);
     cur["metadata"]["resourceVersion"] = std::to_string(rv);
-    std::string text = cur.dump();
+    std::string text = print_json(cur);
     auto stored = std::make_shared<const json>(std::move(cur));
     if (auto r = insert(key, rv, false, true, (*cur_row)->rv, text); !r) {
       return tl::unexpected(r.error());
@@ -1204,12 +1255,17 @@ std::string new_object_uid() {
 }
 
 std::string rfc3339_now() {
+  // Seconds only, so each thread formats the time once per second (every write asks for it).
+  thread_local std::time_t formatted = -1;
+  thread_local char text[32];
   const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  if (t != formatted) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    formatted = t;
+  }
+  return text;
 }
 
 }  // namespace cairn::apiserver

@@ -478,6 +478,11 @@ TEST_CASE("a committed write carries its stored JSON text, printed once", "[stor
   in["metadata"]["resourceVersion"] = "999";  // ignored on create
   in["metadata"]["zzz"] = json::array({1, 2.5, nullptr, true});
   in["spec"] = {{"metadata", {{"resourceVersion", ""}}}};
+  // Values the printer copies and values it leaves to nlohmann (escapes, UTF-8, numbers).
+  in["spec"]["values"] =
+      json::array({"plain/path", "é", "a\"b", "\x7f", json::array(),
+                   json::object({{"k", "line\n"}, {"ü", json::array({"\u2028"})}}), -5,
+                   18446744073709551615u, 1e300, 0.1, false, ""});
   in["\x7f"] = json::object();
   auto created = store->commit_create(kConfigMaps, "ns", in, {GenerationPolicy::kSpec});
   REQUIRE(created);
