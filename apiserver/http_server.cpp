@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
@@ -444,12 +445,48 @@ class HttpServerImpl final : public HttpServer {
   template <class Fields>
   static void copy_headers(const HttpResponse& response, Fields& fields) {
     for (const auto& [name, value] : response.headers) {
-      if (boost::beast::iequals(name, "content-length") ||
-          boost::beast::iequals(name, "transfer-encoding") ||
-          boost::beast::iequals(name, "connection"))
-        continue;
-      fields.insert(name, value);
+      if (!set_by_transport(name)) fields.insert(name, value);
     }
+  }
+
+  // Framing fields: the transport sets them, whatever a handler says.
+  static bool set_by_transport(std::string_view name) {
+    return boost::beast::iequals(name, "content-length") ||
+           boost::beast::iequals(name, "transfer-encoding") ||
+           boost::beast::iequals(name, "connection");
+  }
+
+  // The status line and header block of a response with a body of `length` bytes, as Beast
+  // prints them (fields in the handler's order, then Content-Length, then Connection when it is
+  // not the version's default). CR, LF and NUL in a field become spaces: no handler's text can
+  // end the header block.
+  static std::string response_head(const HttpResponse& response, int version, bool keep_alive) {
+    std::string h;
+    h.reserve(256);
+    h += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    h += std::to_string(response.status);
+    h += ' ';
+    const std::string_view reason =
+        http::obsolete_reason(static_cast<http::status>(response.status));
+    h.append(reason.data(), reason.size());
+    h += "\r\n";
+    auto append_clean = [&h](std::string_view text) {
+      for (char c : text) h += c == '\r' || c == '\n' || c == '\0' ? ' ' : c;
+    };
+    for (const auto& [name, value] : response.headers) {
+      if (set_by_transport(name)) continue;
+      append_clean(name);
+      h += ": ";
+      append_clean(value);
+      h += "\r\n";
+    }
+    h += "Content-Length: ";
+    h += std::to_string(response.body.size());
+    h += "\r\n";
+    if (version == 10 && keep_alive) h += "Connection: keep-alive\r\n";
+    if (version != 10 && !keep_alive) h += "Connection: close\r\n";
+    h += "\r\n";
+    return h;
   }
 
   template <class Stream>
@@ -462,21 +499,12 @@ class HttpServerImpl final : public HttpServer {
   template <class Stream>
   bool write_response(Connection& conn, Stream& stream, const HttpResponse& response, int version,
                       bool keep_alive, bool head) {
-    http::response<http::string_body> res;
-    res.version(version == 10 ? 10 : 11);
-    res.result(static_cast<unsigned>(response.status));
-    copy_headers(response, res);
-    res.content_length(response.body.size());
-    res.keep_alive(keep_alive);
-    if (!head) res.body() = response.body;
+    const std::string head_text = response_head(response, version, keep_alive);
+    const std::array<asio::const_buffer, 2> buffers{
+        asio::buffer(head_text), head ? asio::const_buffer() : asio::buffer(response.body)};
     error_code ec;
     conn.set_deadline(options_.read_timeout);
-    if (head) {
-      http::response_serializer<http::string_body> sr(res);
-      http::write_header(stream, sr, ec);
-    } else {
-      http::write(stream, res, ec);
-    }
+    asio::write(stream, buffers, ec);  // one sendmsg for head and body on plain TCP
     conn.clear_deadline();
     return !ec;
   }

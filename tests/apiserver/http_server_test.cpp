@@ -199,6 +199,34 @@ TEST_CASE("HTTP/1.0 and Connection: close end the connection after the response"
   CHECK(Clock::now() - start < seconds(4));
 }
 
+TEST_CASE("the response head: fields in order, framing by the transport, no injected lines",
+          "[http]") {
+  auto server = start_server({}, [](HttpRequest&) {
+    HttpResponse r;
+    r.status = 201;
+    r.headers.emplace_back("Content-Type", "application/json");
+    r.headers.emplace_back("Content-Length", "999");  // the transport's to set
+    r.headers.emplace_back("Connection", "upgrade");
+    r.headers.emplace_back("Warning", "299 - \"field a\r\nX-Injected: 1\"");
+    r.body = "{}";
+    return r;
+  });
+  HttpTestClient client(server->port(), std::nullopt, "127.0.0.1", seconds(5));
+  std::string r = client.raw_exchange(
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  CHECK(r ==
+        "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+        "Warning: 299 - \"field a  X-Injected: 1\"\r\nContent-Length: 2\r\n"
+        "Connection: close\r\n\r\n{}");
+  // HEAD: the head of the GET, no body. HTTP/1.0 keeping the connection says so (the server
+  // keeps it open: the exchange ends with the client's one-second timeout).
+  HttpTestClient keep(server->port(), std::nullopt, "127.0.0.1", seconds(1));
+  r = keep.raw_exchange("HEAD /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  CHECK(r.rfind("HTTP/1.0 201 Created\r\n", 0) == 0);
+  CHECK(r.find("Content-Length: 2\r\nConnection: keep-alive\r\n\r\n") != std::string::npos);
+  CHECK(r.find("{}") == std::string::npos);
+}
+
 TEST_CASE("pipelined requests are answered in order", "[http]") {
   auto server = start_server({});
   HttpTestClient client(server->port());
