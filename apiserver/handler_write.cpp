@@ -76,14 +76,14 @@ Result<void> ApiHandler::Impl::check_type_and_namespace(const RequestContext& ct
     if (!av->is_string()) {
       return error(StatusCode::kBadRequest, cannot_handle(res) + "apiVersion must be a string");
     }
-    if (av->get<std::string>() != res.api_version()) {
+    if (av->get_ref<const std::string&>() != res.api_version()) {
       return error(StatusCode::kBadRequest,
                    "the API version in the data (" + av->get<std::string>() +
                        ") does not match the expected API version (" + res.api_version() + ")");
     }
   }
   if (auto kind = object.find("kind"); kind != object.end() && !kind->is_null()) {
-    if (!kind->is_string() || kind->get<std::string>() != res.kind) {
+    if (!kind->is_string() || kind->get_ref<const std::string&>() != res.kind) {
       std::string got = kind->is_string()
                             ? kind->get<std::string>()
                             : kind->dump(-1, ' ', false, json::error_handler_t::replace);
@@ -102,8 +102,8 @@ Result<void> ApiHandler::Impl::check_type_and_namespace(const RequestContext& ct
   if (res.namespaced) {
     auto ns = meta.find("namespace");
     if (ns != meta.end() && !ns->is_null() &&
-        !(ns->is_string() &&
-          (ns->get<std::string>().empty() || ns->get<std::string>() == ctx.info.namespace_))) {
+        !(ns->is_string() && (ns->get_ref<const std::string&>().empty() ||
+                              ns->get_ref<const std::string&>() == ctx.info.namespace_))) {
       return error(StatusCode::kBadRequest,
                    "the namespace of the provided object does not match the namespace sent on "
                    "the request");

@@ -30,7 +30,6 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
 #include <list>
@@ -456,10 +455,9 @@ class HttpServerImpl final : public HttpServer {
            boost::beast::iequals(name, "connection");
   }
 
-  // The status line and header block of a response with a body of `length` bytes, as Beast
-  // prints them (fields in the handler's order, then Content-Length, then Connection when it is
-  // not the version's default). CR, LF and NUL in a field become spaces: no handler's text can
-  // end the header block.
+  // The status line and header block of `response`, as Beast prints them (fields in the handler's
+  // order, then Content-Length, then Connection when it is not the version's default). CR, LF and
+  // NUL in a field become spaces: no handler's text can end the header block.
   static std::string response_head(const HttpResponse& response, int version, bool keep_alive) {
     std::string h;
     h.reserve(256);
