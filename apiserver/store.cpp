@@ -207,14 +207,17 @@ bool prints_plain(std::string_view s) {
   });
 }
 
+// Appends `s` quoted when it prints plain; false (nothing appended) when nlohmann must print it.
+bool append_plain(std::string_view s, std::string& t) {
+  if (!prints_plain(s)) return false;
+  t += '"';
+  t += s;
+  t += '"';
+  return true;
+}
+
 void print_key(const std::string& k, std::string& t, Printer& printer) {
-  if (prints_plain(k)) {
-    t += '"';
-    t += k;
-    t += '"';
-  } else {
-    printer.dump(json(k), false, false, 0);
-  }
+  if (!append_plain(k, t)) printer.dump(json(k), false, false, 0);
   t += ':';
 }
 
@@ -240,12 +243,7 @@ void print_compact(const json& v, std::string& t, Printer& printer) {
       t += ']';
       return;
     case json::value_t::string:
-      if (const auto& s = v.get_ref<const std::string&>(); prints_plain(s)) {
-        t += '"';
-        t += s;
-        t += '"';
-        return;
-      }
+      if (append_plain(v.get_ref<const std::string&>(), t)) return;
       break;
     default:
       break;
