@@ -3,7 +3,7 @@
 // HTTP(S) listener. `cairn apiserver` and `cairn up` create one; integration tests too.
 //
 // Layout of the data directory:
-//   <data-dir>/store/   SQLite database (WAL), see store.h
+//   <data-dir>/store/   SQLite databases (WAL): cairn.db and its key index, see store.h
 //   <data-dir>/pki/     CA, serving and admin certificates, static token file (pki.h)
 //   <data-dir>/admin.kubeconfig   unless ApiServerConfig::kubeconfig_out names another file
 //

@@ -45,8 +45,29 @@ CREATE TABLE IF NOT EXISTS kv (
   prev_rv INTEGER NOT NULL,
   value TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS kv_key ON kv (grp, res, ns, name, rv);
+DROP INDEX IF EXISTS kv_key;
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+)sql";
+
+// The key index lives in a database of its own, attached as `ix` to every connection: a
+// (grp, res, ns, name, rv) entry per kv row, and the compaction point (see store.h on the index).
+// It is never fsynced and is built anew from `kv` whenever the store opens.
+constexpr const char* kIndexSchema = R"sql(
+PRAGMA ix.journal_mode=WAL;
+PRAGMA ix.synchronous=OFF;
+BEGIN;
+CREATE TABLE ix.keys (
+  grp TEXT NOT NULL,
+  res TEXT NOT NULL,
+  ns TEXT NOT NULL,
+  name TEXT NOT NULL,
+  rv INTEGER NOT NULL,
+  PRIMARY KEY (grp, res, ns, name, rv)
+) WITHOUT ROWID;
+CREATE TABLE ix.meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+INSERT INTO ix.keys SELECT grp, res, ns, name, rv FROM kv ORDER BY grp, res, ns, name, rv;
+INSERT INTO ix.meta SELECT k, v FROM meta WHERE k = 'compact';
+COMMIT;
 )sql";
 
 constexpr std::string_view kContinueTooOld =
@@ -362,6 +383,7 @@ class StoreImpl {
     }
     compact_rv_ = *compact;
     committed_rv_ = rv_;
+    if (auto r = build_index(); !r) return r;
 
     if (auto r = rebuild_history(); !r) return r;
     if (auto r = load_namespaces(); !r) return r;
@@ -609,15 +631,19 @@ class StoreImpl {
                    "cannot compact to a future resource version " + std::to_string(rv));
     }
     if (rv <= compact_rv_) return Committed{};
-    auto del = writer_db_->prepare(
-        "DELETE FROM kv WHERE rv < ?1 AND (deleted = 1 OR EXISTS (SELECT 1 FROM kv n WHERE "
-        "n.grp = kv.grp AND n.res = kv.res AND n.ns = kv.ns AND n.name = kv.name AND "
-        "n.rv > kv.rv AND n.rv <= ?1))");
-    if (!del) return tl::unexpected(del.error());
-    if (auto r = del->bind(1, rv).run(); !r) return tl::unexpected(r.error());
-    auto upd = writer_db_->prepare("UPDATE meta SET v = ?1 WHERE k = 'compact'");
-    if (!upd) return tl::unexpected(upd.error());
-    if (auto r = upd->bind(1, rv).run(); !r) return tl::unexpected(r.error());
+    // Rows superseded at or below rv, and deletions below it; then their index entries. The
+    // compaction point is kept in both databases (see list_on).
+    for (const char* sql :
+         {"DELETE FROM kv WHERE rv < ?1 AND (deleted = 1 OR EXISTS (SELECT 1 FROM ix.keys n "
+          "WHERE n.grp = kv.grp AND n.res = kv.res AND n.ns = kv.ns AND n.name = kv.name AND "
+          "n.rv > kv.rv AND n.rv <= ?1))",
+          "DELETE FROM ix.keys WHERE rv < ?1 AND rv NOT IN (SELECT rv FROM kv WHERE rv < ?1)",
+          "UPDATE meta SET v = ?1 WHERE k = 'compact'",
+          "UPDATE ix.meta SET v = ?1 WHERE k = 'compact'"}) {
+      auto st = writer_db_->prepare(sql);
+      if (!st) return tl::unexpected(st.error());
+      if (auto r = st->bind(1, rv).run(); !r) return tl::unexpected(r.error());
+    }
     new_compact_rv_ = rv;
     return Committed{};
   }
@@ -726,8 +752,10 @@ class StoreImpl {
     std::int64_t rv = 0;  // the newest RV it wrote
   };
 
-  static Result<std::int64_t> read_meta(Db& db, const char* key) {
-    auto st = db.cached("SELECT v FROM meta WHERE k = ?1");
+  // A value of the meta table of the store (main) or of its key index (ix).
+  static Result<std::int64_t> read_meta(Db& db, const char* key, bool index = false) {
+    auto st = db.cached(index ? "SELECT v FROM ix.meta WHERE k = ?1"
+                              : "SELECT v FROM main.meta WHERE k = ?1");
     if (!st) return tl::unexpected(st.error());
     (*st)->bind(1, std::string_view(key));
     auto r = (*st)->step();
@@ -740,8 +768,9 @@ class StoreImpl {
   // resets the statement.
   static Result<std::optional<Row>> latest_on(Db& db, const ObjectKey& key, std::int64_t max_rv) {
     auto st = db.cached(
-        "SELECT rv, deleted, value FROM kv WHERE grp = ?1 AND res = ?2 AND ns = ?3 AND name = ?4 "
-        "AND rv <= ?5 ORDER BY rv DESC LIMIT 1");
+        "SELECT kv.rv, kv.deleted, kv.value FROM ix.keys i JOIN kv ON kv.rv = i.rv WHERE "
+        "i.grp = ?1 AND i.res = ?2 AND i.ns = ?3 AND i.name = ?4 AND i.rv <= ?5 "
+        "ORDER BY i.rv DESC LIMIT 1");
     if (!st) return tl::unexpected(st.error());
     (*st)->bind(1, key.group).bind(2, key.resource).bind(3, key.namespace_).bind(4, key.name);
     (*st)->bind(5, max_rv);
@@ -769,7 +798,36 @@ class StoreImpl {
     (*st)->bind(1, rv).bind(2, key.group).bind(3, key.resource).bind(4, key.namespace_);
     (*st)->bind(5, key.name).bind(6, std::int64_t{created}).bind(7, std::int64_t{deleted});
     (*st)->bind(8, prev_rv).bind(9, text);
-    return (*st)->run();
+    if (auto r = (*st)->run(); !r) return r;
+    auto ix = writer_db_->cached(
+        "INSERT INTO ix.keys (grp, res, ns, name, rv) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!ix) return tl::unexpected(ix.error());
+    (*ix)->bind(1, key.group).bind(2, key.resource).bind(3, key.namespace_).bind(4, key.name);
+    (*ix)->bind(5, rv);
+    return (*ix)->run();
+  }
+
+  // Attaches the key index to `db`.
+  Result<void> attach_index(Db& db) {
+    auto st = db.prepare("ATTACH DATABASE ?1 AS ix");
+    if (!st) return tl::unexpected(st.error());
+    return st->bind(1, index_path_).run();
+  }
+
+  // Builds the key index from the kv table, from scratch: whatever an earlier run left (the
+  // index is never synced, so a crash may have left it behind or torn) is removed first.
+  Result<void> build_index() {
+    index_path_ = (options_.data_dir / "cairn-index.db").string();
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::error_code ec;
+      std::filesystem::remove(index_path_ + suffix, ec);
+      if (ec) {
+        return error(StatusCode::kInternal,
+                     "storage: remove " + index_path_ + suffix + ": " + ec.message());
+      }
+    }
+    if (auto r = attach_index(*writer_db_); !r) return r;
+    return writer_db_->exec(kIndexSchema);
   }
 
   // Rebuilds the watch history from the retained rows after the compaction point.
@@ -1031,7 +1089,10 @@ class StoreImpl {
         return db;
       }
     }
-    return Db::open(db_path_);
+    auto db = Db::open(db_path_);
+    if (!db) return db;
+    if (auto r = attach_index(**db); !r) return tl::unexpected(r.error());
+    return db;
   }
 
   void release_reader(std::unique_ptr<Db> db) {
@@ -1040,16 +1101,31 @@ class StoreImpl {
   }
 
   Result<ListResult> list_on(Db& db, const ListOptions& o, const std::optional<Continue>& cont) {
-    // One read transaction: the meta row and the kv rows come from the same snapshot.
-    if (auto r = db.run("BEGIN"); !r) return tl::unexpected(r.error());
-    auto current = read_meta(db, "rv");
-    auto compacted = read_meta(db, "compact");
-    if (!current || !compacted)
-      return tl::unexpected(!current ? current.error() : compacted.error());
+    // One read transaction. Each database's snapshot starts at its first read: the store's
+    // (meta and kv rows) first, then the index's, after committed_rv_ was read. So the index's
+    // snapshot holds an entry for every row up to the list's RV; it is newer than the store's
+    // and, but for entries of newer rows, the same unless a compaction committed in between,
+    // which the two compaction points show. Then the read starts over.
     ListResult out;
-    // The snapshot ends at the newest durable commit (the writer may be one commit ahead of
-    // the disk); read after BEGIN, so the snapshot holds everything up to it.
-    out.resource_version = std::min(*current, committed_rv_.load());
+    Result<std::int64_t> current = 0, compacted = 0;
+    for (int attempt = 0;; ++attempt) {
+      if (auto r = db.run("BEGIN"); !r) return tl::unexpected(r.error());
+      current = read_meta(db, "rv");
+      compacted = read_meta(db, "compact");
+      if (!current || !compacted)
+        return tl::unexpected(!current ? current.error() : compacted.error());
+      // The snapshot ends at the newest durable commit (the writer may be one commit ahead of
+      // the disk); read after BEGIN, so the snapshot holds everything up to it.
+      out.resource_version = std::min(*current, committed_rv_.load());
+      auto index_compacted = read_meta(db, "compact", /*index=*/true);
+      if (!index_compacted) return tl::unexpected(index_compacted.error());
+      if (*index_compacted == *compacted) break;
+      if (auto r = db.run("COMMIT"); !r) return tl::unexpected(r.error());
+      if (attempt == 3) {
+        return error(StatusCode::kUnavailable,
+                     "storage: compactions kept changing the index during the read; try again");
+      }
+    }
     if (cont) {
       if (cont->rv > *current) {
         return error(StatusCode::kBadRequest,
@@ -1061,11 +1137,12 @@ class StoreImpl {
     // The newest row per key at or below the snapshot (SQLite gives bare columns the values of
     // the MAX(rv) row), keeping keys that exist at the snapshot.
     std::string sql =
-        "SELECT ns, name, rv, value FROM (SELECT ns, name, MAX(rv) AS rv, deleted, value FROM kv "
-        "WHERE grp = ?1 AND res = ?2 AND rv <= ?3";
-    if (o.namespace_) sql += " AND ns = ?4";
-    if (cont) sql += " AND (ns, name) > (?5, ?6)";
-    sql += " GROUP BY ns, name) WHERE deleted = 0 ORDER BY ns, name";
+        "SELECT ns, name, rv, value FROM (SELECT i.ns AS ns, i.name AS name, MAX(i.rv) AS rv, "
+        "kv.deleted AS deleted, kv.value AS value FROM ix.keys i JOIN kv ON kv.rv = i.rv "
+        "WHERE i.grp = ?1 AND i.res = ?2 AND i.rv <= ?3";
+    if (o.namespace_) sql += " AND i.ns = ?4";
+    if (cont) sql += " AND (i.ns, i.name) > (?5, ?6)";
+    sql += " GROUP BY i.ns, i.name) WHERE deleted = 0 ORDER BY ns, name";
     auto cached = db.cached(sql);
     if (!cached) return tl::unexpected(cached.error());
     Stmt* st = &**cached;
@@ -1110,6 +1187,7 @@ class StoreImpl {
   StoreOptions options_;
   std::shared_ptr<WatchHub> hub_;
   std::string db_path_;
+  std::string index_path_;
   int lock_fd_ = -1;
 
   // Writer thread state (only the writer touches these after open()).

@@ -24,6 +24,14 @@
 // compaction point are deleted by compaction (every `compaction_interval`, like etcd's 5
 // minutes, or compact() explicitly); continue tokens from before it get 410 Gone.
 //
+// Key index. The (group, resource, namespace, name, RV) index that gets and lists read lives in
+// a second SQLite database (`cairn-index.db`, WAL mode, never fsynced) attached to every
+// connection and written in the same transactions. `kv` rows are appended in RV order, so a
+// commit dirties a few pages of the store's WAL; index entries land wherever their names sort,
+// one page per write, and keeping those pages out of the synced WAL makes each fdatasync a
+// fraction as long. The index is derived data: open() rebuilds it from `kv` every time, so a
+// crash or power loss can leave it stale or torn without losing anything.
+//
 // Watch. An in-memory history of the last `watch_history` events (rebuilt from the table on
 // start-up, so it never reaches back further than the retained rows; a fresh store starts at
 // RV kInitialResourceVersion so that `resourceVersion=1` is always too old) feeds subscriptions.
