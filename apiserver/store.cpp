@@ -424,8 +424,8 @@ class StoreImpl {
   }
 
   // Runs `op` on the writer thread inside a group-commit transaction; blocks for the result.
-  // `single_statement`: the op writes at most one statement and, when it returns an error,
-  // has written nothing, so it needs no savepoint of its own.
+  // `single_statement`: the op makes at most one write (insert()) and, when it fails before
+  // that write changed anything, has written nothing, so it needs no savepoint of its own.
   Result<Committed> submit(Op op, bool single_statement) {
     auto item = std::make_unique<Pending>();
     item->op = std::move(op);
@@ -790,7 +790,6 @@ class StoreImpl {
 
   Result<void> insert(const ObjectKey& key, std::int64_t rv, bool created, bool deleted,
                       std::int64_t prev_rv, std::string_view text) {
-    op_wrote_ = true;
     auto st = writer_db_->cached(
         "INSERT INTO kv (rv, grp, res, ns, name, created, deleted, prev_rv, value) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -798,7 +797,8 @@ class StoreImpl {
     (*st)->bind(1, rv).bind(2, key.group).bind(3, key.resource).bind(4, key.namespace_);
     (*st)->bind(5, key.name).bind(6, std::int64_t{created}).bind(7, std::int64_t{deleted});
     (*st)->bind(8, prev_rv).bind(9, text);
-    if (auto r = (*st)->run(); !r) return r;
+    if (auto r = (*st)->run(); !r) return r;  // SQLite undid the failed statement
+    op_wrote_ = true;                         // from here on a failure leaves a row behind
     auto ix = writer_db_->cached(
         "INSERT INTO ix.keys (grp, res, ns, name, rv) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!ix) return tl::unexpected(ix.error());
@@ -998,7 +998,7 @@ class StoreImpl {
     if (auto r = writer_db_->run("BEGIN IMMEDIATE"); !r) return fail_all(r.error());
     for (auto& p : batch) {
       // A savepoint per write, so that one failing write does not affect the others; writes of
-      // one statement that fail before writing need none (SQLite undoes a failed statement).
+      // one insert() that fail before it wrote need none (SQLite undoes a failed statement).
       const bool savepoint = !p->single_statement;
       if (savepoint) {
         if (auto r = writer_db_->run("SAVEPOINT w"); !r) return fail_all(r.error());
@@ -1010,11 +1010,11 @@ class StoreImpl {
       try {
         r = p->op();
       } catch (const std::exception& e) {
-        Status failed{StatusCode::kInternal, std::string("storage: ") + e.what()};
-        // Without a savepoint, an exception after the op's write cannot be undone alone.
-        if (!savepoint && op_wrote_) return fail_all(failed);
-        r = tl::unexpected(std::move(failed));
+        r = error(StatusCode::kInternal, std::string("storage: ") + e.what());
       }
+      // Without a savepoint, a failure (an error or an exception) after the op's write cannot
+      // be undone alone.
+      if (!r && !savepoint && op_wrote_) return fail_all(r.error());
       if (!r) {
         if (savepoint) {
           if (auto rb = writer_db_->run("ROLLBACK TO w"); !rb) return fail_all(rb.error());
@@ -1199,7 +1199,7 @@ class StoreImpl {
   std::int64_t pending_compact_rv_ = 0;
   std::chrono::steady_clock::time_point next_compaction_;
   std::vector<HubEvent> events_;  // of the current batch
-  bool op_wrote_ = false;         // the current op has run its write statement
+  bool op_wrote_ = false;         // the current op's insert() has changed the database
   std::thread writer_;
 
   // The newest durable RV: what readers see and what current_resource_version() reports.
